@@ -1,0 +1,30 @@
+"""Domain errors raised by services; every surface turns them into its own kind of message."""
+
+
+class ApplicationError(Exception):
+    """A business rule refused the request. `code` is stable, `message` is for people."""
+
+    code = "invalid"
+    status_code = 400
+
+    def __init__(self, message: str, *, code: str | None = None, extra: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.extra = extra or {}
+
+
+class NotFound(ApplicationError):
+    code = "not_found"
+    status_code = 404
+
+
+class PermissionDenied(ApplicationError):
+    code = "permission_denied"
+    status_code = 403
+
+
+class Conflict(ApplicationError):
+    code = "conflict"
+    status_code = 409
