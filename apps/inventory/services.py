@@ -1,0 +1,278 @@
+"""Stock writes. Every change to a Stock row happens here and writes a StockMovement in the
+same transaction. Rows are locked with SELECT ... FOR UPDATE in primary-key order, so two
+orders touching the same variants in any line order queue up instead of deadlocking."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+
+from apps.catalog.models import ProductVariant
+from apps.core.errors import ApplicationError, Conflict
+from apps.inventory.models import STAFF_REASONS, MovementReason, Stock, StockMovement
+
+
+@dataclass(frozen=True)
+class StockReference:
+    """What caused a movement: an order, an import job… (inventory imports neither)."""
+
+    type: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Shortage:
+    sku: str
+    requested: int
+    available: int
+
+
+class InsufficientStock(Conflict):
+    code = "insufficient_stock"
+
+    def __init__(self, shortages: list[Shortage]):
+        self.shortages = shortages
+        names = ", ".join(
+            f"{s.sku} (requested {s.requested}, available {s.available})" for s in shortages
+        )
+        super().__init__(
+            f"Not enough stock for {names}.",
+            extra={
+                "shortages": [
+                    {"sku": s.sku, "requested": s.requested, "available": s.available}
+                    for s in shortages
+                ]
+            },
+        )
+
+
+def _merge(lines: Iterable[tuple[int, int]]) -> dict[int, int]:
+    merged: dict[int, int] = defaultdict(int)
+    for variant_id, quantity in lines:
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+            raise ApplicationError("Quantities must be whole numbers above zero.", code="invalid")
+        merged[variant_id] += quantity
+    return dict(merged)
+
+
+def _lock_stocks(variant_ids: Iterable[int]) -> list[Stock]:
+    """Lock the rows in pk order. Untracked variants have no row and are left out."""
+    return list(
+        Stock.objects.select_for_update(of=("self",))
+        .select_related("variant")
+        .filter(variant_id__in=set(variant_ids))
+        .order_by("pk")
+    )
+
+
+def _apply(
+    stock: Stock,
+    *,
+    on_hand_delta: int,
+    allocated_delta: int,
+    reason: str,
+    actor,
+    reference: StockReference | None,
+    note: str = "",
+) -> StockMovement:
+    """Move the counters of a locked row and describe the move in a (not yet saved) movement."""
+    Stock.objects.filter(pk=stock.pk).update(
+        on_hand=F("on_hand") + on_hand_delta, allocated=F("allocated") + allocated_delta
+    )
+    stock.on_hand += on_hand_delta
+    stock.allocated += allocated_delta
+    return StockMovement(
+        stock=stock,
+        store_id=stock.store_id,
+        reason=reason,
+        on_hand_delta=on_hand_delta,
+        allocated_delta=allocated_delta,
+        on_hand_after=stock.on_hand,
+        allocated_after=stock.allocated,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        reference_type=reference.type if reference else "",
+        reference_id=reference.id if reference else "",
+        note=note[:255],
+    )
+
+
+def stock_ensure(*, variants: Iterable[ProductVariant]) -> None:
+    """Give every tracked variant a Stock row and keep its backorder flag in step."""
+    variants = [v for v in variants if v.track_inventory]
+    if not variants:
+        return
+    existing = {s.variant_id: s for s in _lock_stocks(v.pk for v in variants)}
+    missing = [
+        Stock(variant=v, store_id=v.store_id, allow_backorder=v.allow_backorder)
+        for v in variants
+        if v.pk not in existing
+    ]
+    Stock.objects.bulk_create(missing)
+    for variant in variants:
+        stock = existing.get(variant.pk)
+        if stock is None or stock.allow_backorder == variant.allow_backorder:
+            continue
+        if not variant.allow_backorder and stock.allocated > stock.on_hand:
+            raise ApplicationError(
+                f"{variant.sku}: {stock.allocated - stock.on_hand} units are on backorder; "
+                "receive stock before turning backorders off.",
+                code="backorders_outstanding",
+            )
+        Stock.objects.filter(pk=stock.pk).update(allow_backorder=variant.allow_backorder)
+
+
+@transaction.atomic
+def stock_adjust(
+    *,
+    variant: ProductVariant,
+    reason: str,
+    actor,
+    delta: int | None = None,
+    set_on_hand: int | None = None,
+    note: str = "",
+    reference: StockReference | None = None,
+    allowed_reasons: Iterable[str] = STAFF_REASONS,
+) -> Stock:
+    """A staff change to what is on the shelf: a delivery, a correction, damage, a count.
+
+    Give either `delta` (+5 received, -2 damaged) or `set_on_hand` (a count).
+    """
+    if (delta is None) == (set_on_hand is None):
+        raise ApplicationError("Give either a change or a new on-hand figure.", code="invalid")
+    if reason not in set(allowed_reasons):
+        raise ApplicationError(f"{reason!r} is not a reason staff can record.", code="invalid")
+    for value in (delta, set_on_hand):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise ApplicationError("Quantities must be whole numbers.", code="invalid")
+    if not variant.track_inventory:
+        raise ApplicationError(f"{variant.sku} does not track inventory.", code="untracked")
+    stock_ensure(variants=[variant])
+    (stock,) = _lock_stocks([variant.pk])
+    change = delta if delta is not None else set_on_hand - stock.on_hand
+    if change == 0 and delta is not None:
+        raise ApplicationError("The change is zero: nothing to record.", code="invalid")
+    new_on_hand = stock.on_hand + change
+    if new_on_hand < 0:
+        raise ApplicationError(
+            f"{variant.sku}: on hand cannot go below zero (it is {stock.on_hand}).",
+            code="negative_stock",
+        )
+    if not stock.allow_backorder and new_on_hand < stock.allocated:
+        raise ApplicationError(
+            f"{variant.sku}: {stock.allocated} units are allocated to orders; "
+            f"on hand cannot drop to {new_on_hand}.",
+            code="below_allocated",
+        )
+    movement = _apply(
+        stock,
+        on_hand_delta=change,
+        allocated_delta=0,
+        reason=reason,
+        actor=actor,
+        reference=reference,
+        note=note,
+    )
+    movement.save()
+    return stock
+
+
+@transaction.atomic
+def stock_allocate(
+    *, lines: Iterable[tuple[int, int]], actor, reference: StockReference
+) -> list[StockMovement]:
+    """Reserve stock for order lines, all or nothing. Names every short SKU."""
+    wanted = _merge(lines)
+    stocks = _lock_stocks(wanted)
+    shortages = [
+        Shortage(stock.variant.sku, wanted[stock.variant_id], max(stock.available, 0))
+        for stock in stocks
+        if not stock.allow_backorder and stock.available < wanted[stock.variant_id]
+    ]
+    if shortages:
+        raise InsufficientStock(sorted(shortages, key=lambda s: s.sku))
+    movements = [
+        _apply(
+            stock,
+            on_hand_delta=0,
+            allocated_delta=wanted[stock.variant_id],
+            reason=MovementReason.ORDER_ALLOCATED,
+            actor=actor,
+            reference=reference,
+        )
+        for stock in stocks
+    ]
+    return StockMovement.objects.bulk_create(movements)
+
+
+@transaction.atomic
+def stock_release(
+    *, lines: Iterable[tuple[int, int]], actor, reference: StockReference
+) -> list[StockMovement]:
+    """Give allocated stock back (an order was cancelled)."""
+    wanted = _merge(lines)
+    movements = []
+    for stock in _lock_stocks(wanted):
+        quantity = min(wanted[stock.variant_id], stock.allocated)
+        if quantity:
+            movements.append(
+                _apply(
+                    stock,
+                    on_hand_delta=0,
+                    allocated_delta=-quantity,
+                    reason=MovementReason.ORDER_RELEASED,
+                    actor=actor,
+                    reference=reference,
+                )
+            )
+    return StockMovement.objects.bulk_create(movements)
+
+
+@transaction.atomic
+def stock_consume(
+    *, lines: Iterable[tuple[int, int]], actor, reference: StockReference
+) -> list[StockMovement]:
+    """Goods leave the building: on hand and allocated both drop (an order shipped)."""
+    wanted = _merge(lines)
+    stocks = _lock_stocks(wanted)
+    short = [
+        Shortage(stock.variant.sku, wanted[stock.variant_id], stock.on_hand)
+        for stock in stocks
+        if stock.on_hand < wanted[stock.variant_id]
+    ]
+    if short:
+        # Only possible with backorders: the goods are not there to ship yet.
+        raise InsufficientStock(sorted(short, key=lambda s: s.sku))
+    movements = [
+        _apply(
+            stock,
+            on_hand_delta=-wanted[stock.variant_id],
+            allocated_delta=-min(wanted[stock.variant_id], stock.allocated),
+            reason=MovementReason.ORDER_SHIPPED,
+            actor=actor,
+            reference=reference,
+        )
+        for stock in stocks
+    ]
+    return StockMovement.objects.bulk_create(movements)
+
+
+@transaction.atomic
+def stock_restock(
+    *, lines: Iterable[tuple[int, int]], actor, reference: StockReference
+) -> list[StockMovement]:
+    """Returned goods go back on the shelf."""
+    wanted = _merge(lines)
+    movements = [
+        _apply(
+            stock,
+            on_hand_delta=wanted[stock.variant_id],
+            allocated_delta=0,
+            reason=MovementReason.RETURNED,
+            actor=actor,
+            reference=reference,
+        )
+        for stock in _lock_stocks(wanted)
+    ]
+    return StockMovement.objects.bulk_create(movements)

@@ -1,0 +1,148 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from apps.catalog.models import ProductVariant
+from apps.core.models import TimeStampedModel
+from apps.orders.transitions import OrderStatus, PaymentStatus
+from apps.stores.models import Store
+
+
+class Order(TimeStampedModel):
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="orders", verbose_name=_("store")
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("customer"),
+    )
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING
+    )
+    payment_status = models.CharField(
+        _("payment"), max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    subtotal = models.DecimalField(_("subtotal"), max_digits=14, decimal_places=2)
+    shipping_total = models.DecimalField(_("shipping"), max_digits=12, decimal_places=2)
+    total = models.DecimalField(_("total"), max_digits=14, decimal_places=2)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    shipping_address = models.JSONField(_("shipping address"), default=dict)
+    customer_note = models.TextField(_("customer note"), blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    placed_at = models.DateTimeField(_("placed at"))
+
+    history = HistoricalRecords(excluded_fields=["request_fingerprint"])
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="order_customer_idempotency_key_unique",
+            ),
+            models.CheckConstraint(condition=Q(subtotal__gte=0), name="order_subtotal_gte_0"),
+            models.CheckConstraint(condition=Q(shipping_total__gte=0), name="order_shipping_gte_0"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_gte_0"),
+        ]
+        indexes = [
+            models.Index(fields=["store", "-placed_at"], name="order_store_placed_idx"),
+            models.Index(
+                fields=["store", "status", "-placed_at"], name="order_store_status_placed_idx"
+            ),
+            models.Index(fields=["-placed_at", "-id"], name="order_placed_idx"),
+            models.Index(fields=["status", "-placed_at"], name="order_status_placed_idx"),
+            models.Index(fields=["email"], name="order_email_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class OrderLine(models.Model):
+    """A line and its snapshot: it survives its variant being repriced or deleted."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
+    )
+    variant = models.ForeignKey(
+        ProductVariant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="order_lines",
+        verbose_name=_("variant"),
+    )
+    sku = models.CharField(_("SKU"), max_length=64)
+    product_title = models.CharField(_("product"), max_length=255)
+    variant_title = models.CharField(_("variant"), max_length=255, blank=True)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    line_total = models.DecimalField(_("line total"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_gt_0"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="orderline_unit_price_gte_0"
+            ),
+        ]
+        indexes = [models.Index(fields=["sku"], name="orderline_sku_idx")]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.sku}"
+
+
+class OrderEventType(models.TextChoices):
+    PLACED = "placed", _("Placed")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    PAYMENT = "payment", _("Payment")
+    NOTE = "note", _("Note")
+    STOCK = "stock", _("Stock")
+    EXPORT = "export", _("Export")
+
+
+class OrderEvent(models.Model):
+    """The order's timeline: what happened, who did it, when."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
+    )
+    type = models.CharField(_("type"), max_length=16, choices=OrderEventType.choices)
+    from_value = models.CharField(_("from"), max_length=16, blank=True)
+    to_value = models.CharField(_("to"), max_length=16, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["order", "-created_at"], name="orderevent_order_idx")]
+
+    def __str__(self):
+        return f"{self.order_id} {self.get_type_display()}"

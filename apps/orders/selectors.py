@@ -1,0 +1,29 @@
+"""Order reads, with the joins each surface needs."""
+
+from django.db.models import Prefetch, QuerySet
+
+from apps.orders.models import Order, OrderEvent
+from apps.orders.transitions import Transition, transitions_from
+from apps.stores.scoping import scope_queryset, user_can
+
+
+def order_list_for_staff(*, user) -> QuerySet[Order]:
+    return scope_queryset(Order.objects.select_related("store", "customer"), user)
+
+
+def order_detail_queryset(*, user) -> QuerySet[Order]:
+    return order_list_for_staff(user=user).prefetch_related(
+        "lines",
+        Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
+    )
+
+
+def order_list_for_customer(*, customer) -> QuerySet[Order]:
+    return Order.objects.filter(customer=customer).select_related("store")
+
+
+def allowed_transitions(*, order: Order, user) -> list[Transition]:
+    """The transitions the table allows from the order's status and the user's role permits."""
+    return [
+        t for t in transitions_from(order.status) if user_can(user, order.store_id, t.capability)
+    ]

@@ -1,0 +1,401 @@
+"""Order writes: placing, moving through the lifecycle, payment, notes.
+
+`order_transition` is the only way an order's status changes; admin actions, HTMX buttons and
+API endpoints all call it.
+"""
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.catalog.models import ProductStatus, ProductVariant
+from apps.core.errors import ApplicationError, NotFound
+from apps.inventory.services import (
+    StockReference,
+    stock_allocate,
+    stock_consume,
+    stock_release,
+    stock_restock,
+)
+from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine
+from apps.orders.signals import order_status_changed
+from apps.orders.transitions import (
+    PAYMENT_TRANSITIONS,
+    OrderStatus,
+    PaymentStatus,
+    StockEffect,
+    find_transition,
+)
+from apps.stores.models import Store
+from apps.stores.roles import Capability
+from apps.stores.scoping import require_capability
+
+logger = logging.getLogger(__name__)
+
+MAX_LINES = 100
+MAX_QUANTITY = 10_000
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "region", "country")
+REQUIRED_ADDRESS_FIELDS = ("name", "line1", "city", "postal_code", "country")
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class OrderLineInput:
+    variant_id: int
+    quantity: int
+
+
+class IdempotencyKeyReused(ApplicationError):
+    code = "idempotency_key_reused"
+    status_code = 422
+
+
+def _reference(order: Order) -> StockReference:
+    return StockReference("order", order.number)
+
+
+def _clean_address(address: dict) -> dict:
+    if not isinstance(address, dict):
+        raise ApplicationError("The shipping address must be an object.", code="invalid_address")
+    unknown = set(address) - set(ADDRESS_FIELDS)
+    if unknown:
+        raise ApplicationError(
+            f"Unknown address fields: {', '.join(sorted(unknown))}.", code="invalid_address"
+        )
+    cleaned = {field: str(address.get(field, "") or "").strip() for field in ADDRESS_FIELDS}
+    missing = [field for field in REQUIRED_ADDRESS_FIELDS if not cleaned[field]]
+    if missing:
+        raise ApplicationError(
+            f"The shipping address needs: {', '.join(missing)}.", code="invalid_address"
+        )
+    cleaned["country"] = cleaned["country"].upper()
+    return cleaned
+
+
+def _merge_lines(lines: list[OrderLineInput]) -> dict[int, int]:
+    if not lines:
+        raise ApplicationError("An order needs at least one line.", code="no_lines")
+    if len(lines) > MAX_LINES:
+        raise ApplicationError(f"An order can have at most {MAX_LINES} lines.", code="invalid")
+    merged: dict[int, int] = {}
+    for line in lines:
+        quantity = line.quantity
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+            raise ApplicationError(
+                "Each line needs a whole quantity above zero.", code="invalid_quantity"
+            )
+        merged[line.variant_id] = merged.get(line.variant_id, 0) + quantity
+        if merged[line.variant_id] > MAX_QUANTITY:
+            raise ApplicationError(
+                f"At most {MAX_QUANTITY} units of one variant per order.", code="invalid_quantity"
+            )
+    return merged
+
+
+def _fingerprint(*, store: Store, merged: dict[int, int], address: dict, note: str, email: str):
+    payload = {
+        "store": store.pk,
+        "lines": sorted(merged.items()),
+        "address": address,
+        "note": note,
+        "email": email,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _shipping_for(store: Store, subtotal: Decimal) -> Decimal:
+    if store.free_shipping_threshold is not None and subtotal >= store.free_shipping_threshold:
+        return Decimal("0.00")
+    return store.shipping_flat_rate
+
+
+def _replay(*, customer, idempotency_key: str, fingerprint: str) -> Order | None:
+    existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+    if existing is not None and existing.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused("This Idempotency-Key was already used for a different order.")
+    return existing
+
+
+def order_place(
+    *,
+    store: Store,
+    customer,
+    lines: list[OrderLineInput],
+    shipping_address: dict,
+    email: str = "",
+    phone: str = "",
+    customer_note: str = "",
+    idempotency_key: str = "",
+    actor=None,
+) -> tuple[Order, bool]:
+    """Place an order: prices and totals from the catalogue, every line allocated or none.
+
+    Returns (order, created). With an idempotency key, a repeat by the same customer returns
+    the first order (created=False) even when the two requests race.
+    """
+    if customer is None or not customer.is_authenticated:
+        raise ApplicationError("Orders are placed by a signed-in customer.", code="no_customer")
+    if not store.is_active:
+        raise NotFound("Store not found.")
+    idempotency_key = (idempotency_key or "").strip()
+    if len(idempotency_key) > 64:
+        raise ApplicationError("The idempotency key is at most 64 characters.", code="invalid")
+    merged = _merge_lines(lines)
+    address = _clean_address(shipping_address)
+    email = (email or customer.email).strip().lower()
+    customer_note = (customer_note or "").strip()
+    fingerprint = _fingerprint(
+        store=store, merged=merged, address=address, note=customer_note, email=email
+    )
+
+    if idempotency_key:
+        existing = _replay(
+            customer=customer, idempotency_key=idempotency_key, fingerprint=fingerprint
+        )
+        if existing is not None:
+            return existing, False
+
+    try:
+        with transaction.atomic():
+            order = _create_order(
+                store=store,
+                customer=customer,
+                merged=merged,
+                address=address,
+                email=email,
+                phone=phone,
+                customer_note=customer_note,
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
+                actor=actor or customer,
+            )
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        # A concurrent request with the same key committed first: answer with its order.
+        existing = _replay(
+            customer=customer, idempotency_key=idempotency_key, fingerprint=fingerprint
+        )
+        if existing is None:
+            raise
+        return existing, False
+    return order, True
+
+
+def _create_order(
+    *,
+    store,
+    customer,
+    merged,
+    address,
+    email,
+    phone,
+    customer_note,
+    idempotency_key,
+    fingerprint,
+    actor,
+) -> Order:
+    variants = {
+        v.pk: v
+        for v in ProductVariant.objects.select_related("product").filter(pk__in=list(merged))
+    }
+    unknown = [vid for vid in merged if vid not in variants or variants[vid].store_id != store.pk]
+    if unknown:
+        raise ApplicationError(
+            f"Unknown variant(s) for this store: {', '.join(map(str, sorted(unknown)))}.",
+            code="unknown_variant",
+        )
+    inactive = sorted(v.sku for v in variants.values() if v.product.status != ProductStatus.ACTIVE)
+    if inactive:
+        raise ApplicationError(f"Not for sale: {', '.join(inactive)}.", code="variant_not_for_sale")
+
+    order_lines = []
+    subtotal = Decimal("0.00")
+    for variant_id, quantity in merged.items():
+        variant = variants[variant_id]
+        line_total = (variant.price * quantity).quantize(CENT)
+        subtotal += line_total
+        order_lines.append(
+            OrderLine(
+                variant=variant,
+                sku=variant.sku,
+                product_title=variant.product.title,
+                variant_title=variant.title,
+                unit_price=variant.price,
+                quantity=quantity,
+                line_total=line_total,
+            )
+        )
+    shipping = _shipping_for(store, subtotal)
+    now = timezone.now()
+    order = Order.objects.create(
+        store=store,
+        customer=customer,
+        # Unique placeholder until the id exists: the number is derived from the id, so
+        # numbering needs no per-store counter row that every checkout would queue on.
+        number=f"new-{fingerprint[:16]}-{now.timestamp():.6f}",
+        status=OrderStatus.PENDING,
+        payment_status=PaymentStatus.UNPAID,
+        currency=store.currency,
+        subtotal=subtotal,
+        shipping_total=shipping,
+        total=subtotal + shipping,
+        email=email,
+        phone=phone,
+        shipping_address=address,
+        customer_note=customer_note,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+        placed_at=now,
+    )
+    order.number = f"{store.order_prefix}-{order.pk + 100000}"
+    Order.objects.filter(pk=order.pk).update(number=order.number)
+    for line in order_lines:
+        line.order = order
+    OrderLine.objects.bulk_create(order_lines)
+    stock_allocate(
+        lines=list(merged.items()),
+        actor=actor,
+        reference=_reference(order),
+    )
+    OrderEvent.objects.create(
+        order=order,
+        type=OrderEventType.PLACED,
+        to_value=OrderStatus.PENDING,
+        actor=actor,
+        message=f"Order placed: {len(order_lines)} line(s), total {order.total} {order.currency}.",
+    )
+    transaction.on_commit(lambda: _notify(order, None, OrderStatus.PENDING, actor))
+    return order
+
+
+def _notify(order: Order, source: str | None, target: str, actor) -> None:
+    logger.info("order %s: %s -> %s", order.number, source or "(new)", target)
+    order_status_changed.send(sender=Order, order=order, source=source, target=target, actor=actor)
+
+
+def _lock(order: Order) -> Order:
+    try:
+        return Order.objects.select_for_update().get(pk=order.pk)
+    except Order.DoesNotExist:
+        raise NotFound("Order not found.") from None
+
+
+def _line_quantities(order: Order) -> list[tuple[int, int]]:
+    return list(order.lines.filter(variant__isnull=False).values_list("variant_id", "quantity"))
+
+
+@transaction.atomic
+def order_transition(
+    *,
+    order: Order,
+    to_status: str,
+    actor,
+    tracking_number: str = "",
+    restock: bool = True,
+    message: str = "",
+    check_permission: bool = True,
+) -> Order:
+    """Move an order along the lifecycle table, with its stock side effect, atomically.
+
+    `check_permission` is off only for the customer cancelling their own order (the API
+    checks ownership) and for system jobs; staff surfaces always leave it on.
+    """
+    locked = _lock(order)
+    transition = find_transition(locked.status, to_status)
+    if transition is None:
+        target = OrderStatus(to_status).label if to_status in OrderStatus.values else to_status
+        raise ApplicationError(
+            f"Order {locked.number} is {locked.get_status_display().lower()}; "
+            f"it cannot become {str(target).lower()}.",
+            code="illegal_transition",
+        )
+    if check_permission:
+        require_capability(actor, locked.store_id, transition.capability)
+
+    reference = _reference(locked)
+    quantities = _line_quantities(locked)
+    stock_note = ""
+    if quantities:
+        if transition.stock_effect == StockEffect.RELEASE:
+            stock_release(lines=quantities, actor=actor, reference=reference)
+            stock_note = "Allocated stock released."
+        elif transition.stock_effect == StockEffect.CONSUME:
+            stock_consume(lines=quantities, actor=actor, reference=reference)
+            stock_note = "Stock shipped."
+        elif transition.stock_effect == StockEffect.RESTOCK and restock:
+            stock_restock(lines=quantities, actor=actor, reference=reference)
+            stock_note = "Returned goods restocked."
+        elif transition.stock_effect == StockEffect.RESTOCK:
+            stock_note = "Returned goods not restocked."
+
+    source = locked.status
+    locked.status = to_status
+    update_fields = ["status", "updated_at"]
+    tracking_number = (tracking_number or "").strip()
+    if tracking_number:
+        locked.tracking_number = tracking_number[:64]
+        update_fields.append("tracking_number")
+    locked.save(update_fields=update_fields)
+
+    parts = [message.strip(), stock_note]
+    if tracking_number:
+        parts.append(f"Tracking number: {tracking_number}.")
+    OrderEvent.objects.create(
+        order=locked,
+        type=OrderEventType.STATUS_CHANGED,
+        from_value=source,
+        to_value=to_status,
+        actor=_person(actor),
+        message=" ".join(p for p in parts if p),
+    )
+    transaction.on_commit(lambda: _notify(locked, source, to_status, actor))
+    order.status = locked.status
+    order.tracking_number = locked.tracking_number
+    return locked
+
+
+@transaction.atomic
+def order_set_payment_status(*, order: Order, to_status: str, actor, message: str = "") -> Order:
+    locked = _lock(order)
+    capability = PAYMENT_TRANSITIONS.get((locked.payment_status, to_status))
+    if capability is None:
+        raise ApplicationError(
+            f"Payment of order {locked.number} is {locked.payment_status}; "
+            f"it cannot become {to_status}.",
+            code="illegal_payment_transition",
+        )
+    require_capability(actor, locked.store_id, capability)
+    source = locked.payment_status
+    locked.payment_status = to_status
+    locked.save(update_fields=["payment_status", "updated_at"])
+    OrderEvent.objects.create(
+        order=locked,
+        type=OrderEventType.PAYMENT,
+        from_value=source,
+        to_value=to_status,
+        actor=_person(actor),
+        message=message.strip(),
+    )
+    order.payment_status = to_status
+    return locked
+
+
+@transaction.atomic
+def order_add_note(*, order: Order, actor, message: str) -> OrderEvent:
+    message = (message or "").strip()
+    if not message:
+        raise ApplicationError("A note cannot be empty.", code="invalid")
+    require_capability(actor, order.store_id, Capability.FULFIL_ORDERS)
+    return OrderEvent.objects.create(
+        order=order, type=OrderEventType.NOTE, actor=_person(actor), message=message[:2000]
+    )
+
+
+def _person(actor):
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None

@@ -1,0 +1,22 @@
+from apps.orders.services import OrderLineInput, order_place
+from apps.users.tests.factories import UserFactory
+
+ADDRESS = {
+    "name": "Ada Lovelace",
+    "line1": "12 Analytical Row",
+    "city": "London",
+    "postal_code": "N1 9GU",
+    "country": "GB",
+}
+
+
+def place_order(store, lines, customer=None, **kwargs):
+    """Place an order for [(variant, quantity), …] through the service; returns the order."""
+    order, _created = order_place(
+        store=store,
+        customer=customer or UserFactory(),
+        lines=[OrderLineInput(variant.pk, quantity) for variant, quantity in lines],
+        shipping_address=kwargs.pop("shipping_address", ADDRESS),
+        **kwargs,
+    )
+    return order

@@ -1,0 +1,291 @@
+import pytest
+from django.core.management import call_command
+
+from apps.catalog.tests.factories import make_product, make_variant
+from apps.core.errors import ApplicationError, PermissionDenied
+from apps.inventory.models import MovementReason, Stock, StockMovement
+from apps.inventory.services import InsufficientStock
+from apps.inventory.tests.factories import receive
+from apps.orders.models import Order, OrderEvent, OrderEventType
+from apps.orders.services import (
+    IdempotencyKeyReused,
+    OrderLineInput,
+    order_add_note,
+    order_place,
+    order_set_payment_status,
+    order_transition,
+)
+from apps.orders.tests.factories import ADDRESS, place_order
+from apps.orders.transitions import OrderStatus, PaymentStatus
+from apps.stores.roles import Role
+from apps.stores.tests.factories import StoreFactory, staff_member
+from apps.users.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def store():
+    return StoreFactory()
+
+
+@pytest.fixture
+def manager(store):
+    return staff_member(store, Role.MANAGER)
+
+
+def stock_of(variant):
+    return Stock.objects.get(variant=variant)
+
+
+def test_place_computes_totals_on_the_server_and_allocates(store):
+    store.free_shipping_threshold = None
+    store.save()
+    a = make_variant(store, price="12.50")
+    b = make_variant(store, price="3.00")
+    receive(a, 5)
+    receive(b, 5)
+    order = place_order(store, [(a, 2), (b, 1), (a, 1)])
+    assert order.subtotal == pytest.approx(40.50)
+    assert order.shipping_total == store.shipping_flat_rate
+    assert order.total == order.subtotal + order.shipping_total
+    assert order.number.startswith(store.order_prefix + "-")
+    assert order.lines.count() == 2
+    assert stock_of(a).allocated == 3 and stock_of(a).on_hand == 5
+    assert order.events.get().type == OrderEventType.PLACED
+    call_command("check_stock_ledger")
+
+
+def test_short_lines_fail_the_whole_order_naming_every_sku(store):
+    a = make_variant(store)
+    b = make_variant(store)
+    c = make_variant(store)
+    receive(a, 1)
+    receive(c, 10)
+    with pytest.raises(InsufficientStock) as error:
+        place_order(store, [(a, 2), (b, 1), (c, 1)])
+    skus = {s.sku for s in error.value.shortages}
+    assert skus == {a.sku, b.sku}
+    assert a.sku in error.value.message and b.sku in error.value.message
+    assert Order.objects.count() == 0
+    assert stock_of(c).allocated == 0
+    assert not StockMovement.objects.filter(reason=MovementReason.ORDER_ALLOCATED).exists()
+
+
+def test_backorder_variant_can_be_allocated_past_stock(store):
+    v = make_variant(store, allow_backorder=True)
+    order = place_order(store, [(v, 3)])
+    assert stock_of(v).allocated == 3
+    assert order.status == OrderStatus.PENDING
+
+
+@pytest.mark.parametrize(
+    ("lines", "code"),
+    [
+        ([], "no_lines"),
+        ([("v", 0)], "invalid_quantity"),
+        ([("v", -1)], "invalid_quantity"),
+        ([("missing", 1)], "unknown_variant"),
+        ([("other_store", 1)], "unknown_variant"),
+        ([("draft", 1)], "variant_not_for_sale"),
+    ],
+)
+def test_bad_input_raises_a_domain_error_and_writes_nothing(store, lines, code):
+    variants = {
+        "v": make_variant(store),
+        "other_store": make_variant(StoreFactory()),
+        "draft": make_variant(store, status="draft"),
+    }
+    for v in variants.values():
+        receive(v, 5)
+    movements = StockMovement.objects.count()
+    resolved = [
+        OrderLineInput(variants[key].pk if key in variants else 999_999, q) for key, q in lines
+    ]
+    with pytest.raises(ApplicationError) as error:
+        order_place(store=store, customer=UserFactory(), lines=resolved, shipping_address=ADDRESS)
+    assert error.value.code == code
+    assert Order.objects.count() == 0
+    assert StockMovement.objects.count() == movements
+
+
+def test_price_from_the_client_is_not_accepted(store):
+    v = make_variant(store)
+    with pytest.raises(TypeError):
+        order_place(
+            store=store,
+            customer=UserFactory(),
+            lines=[OrderLineInput(v.pk, 1)],
+            shipping_address=ADDRESS,
+            total="0.01",
+        )
+
+
+def test_idempotency_key_returns_the_first_order_and_rejects_another_body(store):
+    v = make_variant(store)
+    receive(v, 10)
+    customer = UserFactory()
+    first, created = order_place(
+        store=store,
+        customer=customer,
+        lines=[OrderLineInput(v.pk, 1)],
+        shipping_address=ADDRESS,
+        idempotency_key="abc",
+    )
+    again, created_again = order_place(
+        store=store,
+        customer=customer,
+        lines=[OrderLineInput(v.pk, 1)],
+        shipping_address=ADDRESS,
+        idempotency_key="abc",
+    )
+    assert created and not created_again and again.pk == first.pk
+    assert stock_of(v).allocated == 1
+    with pytest.raises(IdempotencyKeyReused):
+        order_place(
+            store=store,
+            customer=customer,
+            lines=[OrderLineInput(v.pk, 2)],
+            shipping_address=ADDRESS,
+            idempotency_key="abc",
+        )
+    # Another customer may use the same key.
+    other, created_other = order_place(
+        store=store,
+        customer=UserFactory(),
+        lines=[OrderLineInput(v.pk, 1)],
+        shipping_address=ADDRESS,
+        idempotency_key="abc",
+    )
+    assert created_other and other.pk != first.pk
+
+
+def test_cancel_releases_ship_consumes_return_restocks(store, manager):
+    v = make_variant(store)
+    receive(v, 10)
+    cancelled = place_order(store, [(v, 2)])
+    order_transition(order=cancelled, to_status=OrderStatus.CANCELLED, actor=manager)
+    assert (stock_of(v).on_hand, stock_of(v).allocated) == (10, 0)
+
+    shipped = place_order(store, [(v, 3)])
+    order_transition(order=shipped, to_status=OrderStatus.CONFIRMED, actor=manager)
+    order_transition(
+        order=shipped, to_status=OrderStatus.SHIPPED, actor=manager, tracking_number="TRK1"
+    )
+    shipped.refresh_from_db()
+    assert shipped.tracking_number == "TRK1"
+    assert (stock_of(v).on_hand, stock_of(v).allocated) == (7, 0)
+
+    order_transition(order=shipped, to_status=OrderStatus.RETURNED, actor=manager)
+    assert (stock_of(v).on_hand, stock_of(v).allocated) == (10, 0)
+
+    events = list(shipped.events.filter(type=OrderEventType.STATUS_CHANGED).order_by("id"))
+    assert [(e.from_value, e.to_value) for e in events] == [
+        ("pending", "confirmed"),
+        ("confirmed", "shipped"),
+        ("shipped", "returned"),
+    ]
+    assert all(e.actor == manager for e in events)
+    call_command("check_stock_ledger")
+
+
+def test_return_without_restock_leaves_stock(store, manager):
+    v = make_variant(store)
+    receive(v, 5)
+    order = place_order(store, [(v, 1)])
+    for status in (OrderStatus.CONFIRMED, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        order_transition(order=order, to_status=status, actor=manager)
+    order_transition(order=order, to_status=OrderStatus.RETURNED, actor=manager, restock=False)
+    assert stock_of(v).on_hand == 4
+
+
+@pytest.mark.parametrize(
+    ("path", "illegal"),
+    [
+        ([], OrderStatus.SHIPPED),
+        ([], OrderStatus.DELIVERED),
+        ([OrderStatus.CANCELLED], OrderStatus.CONFIRMED),
+        ([OrderStatus.CONFIRMED, OrderStatus.SHIPPED], OrderStatus.CANCELLED),
+        ([OrderStatus.CONFIRMED], OrderStatus.RETURNED),
+    ],
+)
+def test_illegal_transitions_raise_and_change_nothing(store, manager, path, illegal):
+    v = make_variant(store)
+    receive(v, 5)
+    order = place_order(store, [(v, 1)])
+    for status in path:
+        order_transition(order=order, to_status=status, actor=manager)
+    before_stock = stock_of(v)
+    events = OrderEvent.objects.count()
+    with pytest.raises(ApplicationError) as error:
+        order_transition(order=order, to_status=illegal, actor=manager)
+    assert error.value.code == "illegal_transition"
+    order.refresh_from_db()
+    assert order.status == (path[-1] if path else OrderStatus.PENDING)
+    after_stock = stock_of(v)
+    assert (after_stock.on_hand, after_stock.allocated) == (
+        before_stock.on_hand,
+        before_stock.allocated,
+    )
+    assert OrderEvent.objects.count() == events
+
+
+def test_roles_gate_transitions(store):
+    clerk = staff_member(store, Role.CLERK)
+    viewer = staff_member(store, Role.VIEWER)
+    outsider = staff_member(StoreFactory(), Role.OWNER)
+    v = make_variant(store)
+    receive(v, 5)
+    order = place_order(store, [(v, 1)])
+    for person in (viewer, outsider):
+        with pytest.raises(PermissionDenied):
+            order_transition(order=order, to_status=OrderStatus.CONFIRMED, actor=person)
+    with pytest.raises(PermissionDenied):
+        order_transition(order=order, to_status=OrderStatus.CANCELLED, actor=clerk)
+    order_transition(order=order, to_status=OrderStatus.CONFIRMED, actor=clerk)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED
+
+
+def test_payment_moves_separately_and_is_on_the_timeline(store, manager):
+    v = make_variant(store)
+    receive(v, 5)
+    order = place_order(store, [(v, 1)])
+    order_set_payment_status(order=order, to_status=PaymentStatus.PAID, actor=manager)
+    order_set_payment_status(order=order, to_status=PaymentStatus.REFUNDED, actor=manager)
+    with pytest.raises(ApplicationError):
+        order_set_payment_status(order=order, to_status=PaymentStatus.PAID, actor=manager)
+    payments = order.events.filter(type=OrderEventType.PAYMENT).order_by("id")
+    assert [(e.from_value, e.to_value, e.actor) for e in payments] == [
+        ("unpaid", "paid", manager),
+        ("paid", "refunded", manager),
+    ]
+
+
+def test_notes_are_recorded_with_their_author(store):
+    clerk = staff_member(store, Role.CLERK)
+    order = place_order(store, [(make_variant(store, allow_backorder=True), 1)])
+    event = order_add_note(order=order, actor=clerk, message="Gift wrap please")
+    assert event.actor == clerk and event.type == OrderEventType.NOTE
+
+
+def test_status_change_notifies_after_commit(store, manager, django_capture_on_commit_callbacks):
+    from apps.orders.signals import order_status_changed
+
+    received = []
+    order_status_changed.connect(lambda **kw: received.append(kw["target"]), weak=False)
+    v = make_variant(store, allow_backorder=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place_order(store, [(v, 1)])
+        order_transition(order=order, to_status=OrderStatus.CONFIRMED, actor=manager)
+    assert received[-2:] == ["pending", "confirmed"]
+
+
+def test_order_survives_its_product_being_deleted(store):
+    product = make_product(store, variants=2, allow_backorder=True)
+    v1, v2 = product.variants.all()
+    order = place_order(store, [(v1, 1), (v2, 2)])
+    product.variants.update(price="99.00")
+    line = order.lines.get(sku=v1.sku)
+    assert line.unit_price == 10
+    assert line.product_title == product.title

@@ -1,0 +1,91 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from apps.core.models import TimeStampedModel
+from apps.stores.roles import Role
+
+currency_validator = RegexValidator(
+    r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 currency code, e.g. EUR.")
+)
+order_prefix_validator = RegexValidator(
+    r"^[A-Z0-9]{2,8}$", _("Use 2 to 8 capital letters or digits, e.g. ACME.")
+)
+
+
+class Store(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    currency = models.CharField(
+        _("currency"), max_length=3, default="EUR", validators=[currency_validator]
+    )
+    order_prefix = models.CharField(
+        _("order number prefix"),
+        max_length=8,
+        unique=True,
+        validators=[order_prefix_validator],
+        help_text=_("Order numbers of this store start with it, e.g. ACME-1000042."),
+    )
+    email = models.EmailField(_("contact email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    shipping_flat_rate = models.DecimalField(
+        _("flat shipping rate"),
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    free_shipping_threshold = models.DecimalField(
+        _("free shipping from"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Orders with a subtotal at or above this ship free. Empty: never free."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(shipping_flat_rate__gte=0), name="store_shipping_rate_gte_0"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class StoreMembership(TimeStampedModel):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("store")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("store membership")
+        verbose_name_plural = _("store memberships")
+        ordering = ["store__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "store"], name="membership_user_store_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.store} ({self.get_role_display()})"

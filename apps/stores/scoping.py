@@ -1,0 +1,109 @@
+"""The one place that decides which stores a person may see and what they may do there.
+
+Every surface (admin, HTMX pages, API, import/export, commands) filters through these
+functions. Superusers see every store; everyone else sees exactly the stores they are a
+member of; a user without a membership sees nothing.
+"""
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from apps.core.errors import NotFound, PermissionDenied
+from apps.stores.models import Store, StoreMembership
+from apps.stores.roles import Capability, role_has
+
+_ROLES_CACHE_ATTR = "_nexus_store_roles"
+
+
+def store_roles(user) -> dict[int, str]:
+    """store id → role for this user, read once per user object (so once per request)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return {}
+    cached = getattr(user, _ROLES_CACHE_ATTR, None)
+    if cached is None:
+        cached = dict(
+            StoreMembership.objects.filter(user_id=user.pk).values_list("store_id", "role")
+        )
+        setattr(user, _ROLES_CACHE_ATTR, cached)
+    return cached
+
+
+def forget_store_roles(user) -> None:
+    """Drop the cached roles, e.g. after memberships changed within the same request."""
+    if hasattr(user, _ROLES_CACHE_ATTR):
+        delattr(user, _ROLES_CACHE_ATTR)
+
+
+def is_platform_operator(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def store_ids_for(user, capability: Capability = Capability.VIEW) -> set[int] | None:
+    """Ids of the stores where `user` has `capability`; None means every store (superuser)."""
+    if is_platform_operator(user):
+        return None
+    return {store_id for store_id, role in store_roles(user).items() if role_has(role, capability)}
+
+
+def stores_for(user, capability: Capability = Capability.VIEW) -> QuerySet[Store]:
+    store_ids = store_ids_for(user, capability)
+    if store_ids is None:
+        return Store.objects.all()
+    return Store.objects.filter(pk__in=store_ids)
+
+
+def scope_queryset(
+    queryset: QuerySet,
+    user,
+    *,
+    store_field: str = "store",
+    capability: Capability = Capability.VIEW,
+) -> QuerySet:
+    """Restrict `queryset` to objects whose `store_field` is a store the user may see."""
+    store_ids = store_ids_for(user, capability)
+    if store_ids is None:
+        return queryset
+    if not store_ids:
+        return queryset.none()
+    return queryset.filter(**{f"{store_field}_id__in": sorted(store_ids)})
+
+
+def user_can(user, store: Store | int | None, capability: Capability) -> bool:
+    if store is None:
+        return False
+    if is_platform_operator(user):
+        return True
+    store_id = store if isinstance(store, int) else store.pk
+    role = store_roles(user).get(store_id)
+    return role is not None and role_has(role, capability)
+
+
+def user_can_anywhere(user, capability: Capability) -> bool:
+    store_ids = store_ids_for(user, capability)
+    return store_ids is None or bool(store_ids)
+
+
+def require_capability(user, store: Store | int, capability: Capability) -> None:
+    """Raise PermissionDenied unless the user may do this in the store.
+
+    Callers first make sure the object is visible at all (else NotFound), so that a member
+    of store A never learns whether an object of store B exists.
+    """
+    if not user_can(user, store, capability):
+        raise PermissionDenied("Your role in this store does not allow this action.")
+
+
+def get_scoped_or_404(queryset: QuerySet, user, *, store_field: str = "store", **lookup) -> Model:
+    """Fetch one object of the user's stores; another store's object is simply not found."""
+    try:
+        return scope_queryset(queryset, user, store_field=store_field).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from None
+
+
+def get_scoped_or_not_found(queryset: QuerySet, user, *, store_field: str = "store", **lookup):
+    """Like get_scoped_or_404, for services: raises the domain NotFound."""
+    try:
+        return scope_queryset(queryset, user, store_field=store_field).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise NotFound(f"{queryset.model._meta.verbose_name.capitalize()} not found.") from None
