@@ -7,6 +7,7 @@ API endpoints all call it.
 import hashlib
 import json
 import logging
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -238,7 +239,7 @@ def _create_order(
         customer=customer,
         # Unique placeholder until the id exists: the number is derived from the id, so
         # numbering needs no per-store counter row that every checkout would queue on.
-        number=f"new-{fingerprint[:16]}-{now.timestamp():.6f}",
+        number=f"new-{secrets.token_hex(14)}",
         status=OrderStatus.PENDING,
         payment_status=PaymentStatus.UNPAID,
         currency=store.currency,

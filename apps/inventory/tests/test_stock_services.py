@@ -121,3 +121,13 @@ def test_check_stock_ledger_reports_a_tampered_row(variant, capsys):
         call_command("check_stock_ledger")
     assert error.value.returncode == 1
     assert variant.sku in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_to_rewrite_the_ledger(variant):
+    receive(variant, 5)
+    movement = StockMovement.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StockMovement.objects.filter(pk=movement.pk).update(on_hand_delta=50)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        movement.delete()
