@@ -1,0 +1,24 @@
+import logging
+
+import pytest
+from django.test import Client, override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+@override_settings(REQUEST_LOG=True)
+def test_one_log_line_per_request_when_enabled(caplog):
+    with caplog.at_level(logging.INFO, logger="nexus.request"):
+        Client().get("/admin/login/?next=/admin/")
+    lines = [r.getMessage() for r in caplog.records if r.name == "nexus.request"]
+    assert len(lines) == 1
+    method, path, status = lines[0].split()[:3]
+    assert (method, path, status) == ("GET", "/admin/login/?next=/admin/", "200")
+    assert lines[0].endswith("user=-")
+
+
+@override_settings(REQUEST_LOG=False)
+def test_no_request_lines_when_disabled(caplog):
+    with caplog.at_level(logging.INFO, logger="nexus.request"):
+        Client().get("/admin/login/")
+    assert not [r for r in caplog.records if r.name == "nexus.request"]
