@@ -6,8 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from apps.catalog.models import ProductVariant
 from apps.core.errors import ApplicationError, Conflict
@@ -276,3 +277,166 @@ def stock_restock(
         for stock in _lock_stocks(wanted)
     ]
     return StockMovement.objects.bulk_create(movements)
+
+
+# Bulk changes (imports, stocktakes). Same rules as stock_adjust, set-based, in chunks that
+# fit one query on every database.
+
+BULK_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class StockChange:
+    """One row of a bulk change: give either `set_on_hand` (a count) or `delta`."""
+
+    variant_id: int
+    set_on_hand: int | None = None
+    delta: int | None = None
+    reason: str = MovementReason.IMPORT
+    note: str = ""
+
+
+class StockChangesRefused(ApplicationError):
+    code = "stock_changes_refused"
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        shown = "; ".join(problems[:20])
+        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
+        super().__init__(f"Stock changes refused: {shown}{more}.", extra={"problems": problems})
+
+
+def _chunks(items: list, size: int = BULK_CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def stock_ensure_bulk(*, variants: Iterable[ProductVariant]) -> None:
+    """stock_ensure for any number of variants."""
+    for chunk in _chunks(list(variants)):
+        stock_ensure(variants=chunk)
+
+
+def _write_on_hand(pairs: list[tuple[int, int]]) -> None:
+    """Set on_hand for (stock pk, value) pairs with one UPDATE … FROM per chunk."""
+    table = connection.ops.quote_name(Stock._meta.db_table)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        for chunk in _chunks(pairs, 1000):
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(
+                f"WITH v(id, on_hand) AS (VALUES {values}) "
+                f"UPDATE {table} SET on_hand = v.on_hand, updated_at = %s "
+                f"FROM v WHERE {table}.id = v.id",
+                [x for pair in chunk for x in pair] + [now],
+            )
+
+
+@transaction.atomic
+def stock_change_bulk(
+    *,
+    changes: Iterable[StockChange],
+    actor,
+    reference: StockReference,
+    allowed_reasons: Iterable[str] = (*STAFF_REASONS, MovementReason.IMPORT),
+) -> int:
+    """Apply many on-hand changes at once, all or nothing; returns the number of movements.
+
+    Missing Stock rows of tracked variants are created first. Rows are locked in primary-key
+    order (in chunks), re-checked under the lock, updated, and every change that moves a
+    counter writes one movement with `reference`. Changes that leave on_hand as it is write
+    nothing. Any refused change (untracked variant, below zero, below what orders hold)
+    refuses the whole batch, naming every SKU.
+    """
+    allowed = set(allowed_reasons)
+    by_variant: dict[int, StockChange] = {}
+    for change in changes:
+        if (change.delta is None) == (change.set_on_hand is None):
+            raise ApplicationError("Give either a change or a new on-hand figure.", code="invalid")
+        for value in (change.delta, change.set_on_hand):
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise ApplicationError("Quantities must be whole numbers.", code="invalid")
+        if change.reason not in allowed:
+            raise ApplicationError(f"{change.reason!r} is not an allowed reason.", code="invalid")
+        if change.variant_id in by_variant:
+            raise ApplicationError("A variant appears twice in one bulk change.", code="invalid")
+        by_variant[change.variant_id] = change
+    if not by_variant:
+        return 0
+
+    problems: list[str] = []
+    variant_ids = sorted(by_variant)
+    skus: dict[int, str] = {}
+    stock_pks: list[int] = []
+    for chunk in _chunks(variant_ids):
+        variants = list(
+            ProductVariant.objects.filter(pk__in=chunk).values_list(
+                "pk", "sku", "store_id", "track_inventory", "allow_backorder"
+            )
+        )
+        existing = dict(Stock.objects.filter(variant_id__in=chunk).values_list("variant_id", "pk"))
+        missing = []
+        for pk, sku, store_id, track, backorder in variants:
+            skus[pk] = sku
+            if not track:
+                problems.append(f"{sku} does not track inventory")
+            elif pk not in existing:
+                missing.append(Stock(variant_id=pk, store_id=store_id, allow_backorder=backorder))
+        if missing:
+            Stock.objects.bulk_create(missing)
+            existing = dict(
+                Stock.objects.filter(variant_id__in=chunk).values_list("variant_id", "pk")
+            )
+        stock_pks.extend(existing.values())
+    unknown = set(variant_ids) - set(skus)
+    if unknown:
+        raise ApplicationError(f"Unknown variants: {sorted(unknown)[:20]}.", code="not_found")
+    if problems:
+        raise StockChangesRefused(problems)
+
+    updates: list[tuple[int, int]] = []
+    movements: list[StockMovement] = []
+    actor = actor if actor is not None and actor.is_authenticated else None
+    for chunk in _chunks(sorted(stock_pks)):
+        locked = (
+            Stock.objects.select_for_update()
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", "variant_id", "store_id", "on_hand", "allocated", "allow_backorder")
+        )
+        for pk, variant_id, store_id, on_hand, allocated, backorder in locked:
+            change = by_variant[variant_id]
+            delta = change.delta if change.delta is not None else change.set_on_hand - on_hand
+            if delta == 0:
+                continue
+            new_on_hand = on_hand + delta
+            if new_on_hand < 0:
+                problems.append(f"{skus[variant_id]}: on hand would go below zero ({new_on_hand})")
+                continue
+            if not backorder and new_on_hand < allocated:
+                problems.append(
+                    f"{skus[variant_id]}: {allocated} units are allocated to orders, "
+                    f"on hand cannot drop to {new_on_hand}"
+                )
+                continue
+            updates.append((pk, new_on_hand))
+            movements.append(
+                StockMovement(
+                    stock_id=pk,
+                    store_id=store_id,
+                    reason=change.reason,
+                    on_hand_delta=delta,
+                    allocated_delta=0,
+                    on_hand_after=new_on_hand,
+                    allocated_after=allocated,
+                    actor=actor,
+                    reference_type=reference.type,
+                    reference_id=reference.id,
+                    note=change.note[:255],
+                )
+            )
+    if problems:
+        raise StockChangesRefused(problems)
+    _write_on_hand(updates)
+    StockMovement.objects.bulk_create(movements, batch_size=BULK_CHUNK)
+    return len(movements)
