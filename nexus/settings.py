@@ -300,6 +300,10 @@ else:
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 
+# History is an audit trail: reverting from it would bypass the services (and the order
+# lifecycle), so the admin shows history read-only.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 REQUEST_LOG = env_bool("REQUEST_LOG", default=IS_PRODUCTION)
 LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
 LOGGING = {

@@ -4,6 +4,9 @@ from django.conf import settings
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from apps.stores.roles import Capability
+from apps.stores.scoping import is_platform_operator, user_can_anywhere
+
 _ENVIRONMENT_COLOURS = {"production": "danger", "test": "warning", "development": "info"}
 
 
@@ -15,17 +18,112 @@ def environment_title_prefix_callback(request):
     return None if settings.ENVIRONMENT == "production" else f"[{settings.ENVIRONMENT}]"
 
 
-def _can_view(model_label):
+def _can(capability):
     def permission(request):
-        return request.user.has_perm(
-            f"{model_label.split('.')[0]}.view_{model_label.split('.')[1]}"
-        )
+        return user_can_anywhere(request.user, capability)
 
     return permission
 
 
+def _operator(request):
+    return is_platform_operator(request.user)
+
+
+def pending_orders_badge(request):
+    from apps.dashboard.selectors import pending_order_count
+
+    count = pending_order_count(user=request.user, request=request)
+    return count or None
+
+
 def sidebar_navigation(request):
+    view = _can(Capability.VIEW)
     return [
+        {
+            "title": _("Stores"),
+            "separator": True,
+            "items": [
+                {
+                    "title": _("Dashboard"),
+                    "icon": "dashboard",
+                    "link": reverse_lazy("admin:index"),
+                    "permission": view,
+                },
+                {
+                    "title": _("Stores"),
+                    "icon": "storefront",
+                    "link": reverse_lazy("admin:stores_store_changelist"),
+                    "permission": view,
+                },
+            ],
+        },
+        {
+            "title": _("Catalogue"),
+            "separator": True,
+            "items": [
+                {
+                    "title": _("Products"),
+                    "icon": "inventory_2",
+                    "link": reverse_lazy("admin:catalog_product_changelist"),
+                    "permission": view,
+                },
+                {
+                    "title": _("Variants"),
+                    "icon": "style",
+                    "link": reverse_lazy("admin:catalog_productvariant_changelist"),
+                    "permission": view,
+                },
+                {
+                    "title": _("Categories"),
+                    "icon": "category",
+                    "link": reverse_lazy("admin:catalog_category_changelist"),
+                    "permission": view,
+                },
+            ],
+        },
+        {
+            "title": _("Inventory"),
+            "separator": True,
+            "items": [
+                {
+                    "title": _("Stock desk"),
+                    "icon": "point_of_sale",
+                    "link": "/admin/inventory/stock/desk/",
+                    "permission": _can(Capability.ADJUST_STOCK),
+                },
+                {
+                    "title": _("Stock levels"),
+                    "icon": "warehouse",
+                    "link": reverse_lazy("admin:inventory_stock_changelist"),
+                    "permission": view,
+                },
+                {
+                    "title": _("Stock movements"),
+                    "icon": "swap_vert",
+                    "link": reverse_lazy("admin:inventory_stockmovement_changelist"),
+                    "permission": view,
+                },
+            ],
+        },
+        {
+            "title": _("Orders"),
+            "separator": True,
+            "items": [
+                {
+                    "title": _("Orders"),
+                    "icon": "shopping_cart",
+                    "link": reverse_lazy("admin:orders_order_changelist"),
+                    "permission": view,
+                    "badge": "nexus.unfold_callbacks.pending_orders_badge",
+                },
+                {
+                    "title": _("Fulfilment queue"),
+                    "icon": "local_shipping",
+                    "link": "/admin/orders/order/queue/",
+                    "permission": _can(Capability.FULFIL_ORDERS),
+                },
+            ],
+        },
         {
             "title": _("Customers & staff"),
             "separator": True,
@@ -34,7 +132,19 @@ def sidebar_navigation(request):
                     "title": _("Users"),
                     "icon": "person",
                     "link": reverse_lazy("admin:users_user_changelist"),
-                    "permission": _can_view("users.user"),
+                    "permission": view,
+                },
+                {
+                    "title": _("Store memberships"),
+                    "icon": "badge",
+                    "link": reverse_lazy("admin:stores_storemembership_changelist"),
+                    "permission": view,
+                },
+                {
+                    "title": _("Sign-in attempts"),
+                    "icon": "lock",
+                    "link": reverse_lazy("admin:axes_accessattempt_changelist"),
+                    "permission": _operator,
                 },
             ],
         },

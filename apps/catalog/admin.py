@@ -1,0 +1,201 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter
+from unfold.decorators import display
+
+from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
+from apps.catalog.services import (
+    PRODUCT_FIELDS,
+    VARIANT_FIELDS,
+    product_create,
+    product_update,
+    variant_create,
+    variant_update,
+)
+from apps.core.errors import ApplicationError
+from apps.stores.admin_mixins import (
+    PlatformAdminMixin,
+    ScopedInlineMixin,
+    StoreScopedAdminMixin,
+)
+from apps.stores.roles import Capability
+
+STATUS_LABELS = {
+    ProductStatus.DRAFT: "warning",
+    ProductStatus.ACTIVE: "success",
+    ProductStatus.ARCHIVED: "info",
+}
+
+
+@admin.register(Category)
+class CategoryAdmin(PlatformAdminMixin, ModelAdmin):
+    list_display = ("name", "slug", "parent")
+    list_select_related = ("parent",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("parent",)
+
+
+def stock_summary(variant: ProductVariant) -> str:
+    if not variant.track_inventory:
+        return _("not tracked")
+    try:
+        stock = variant.stock
+    except ObjectDoesNotExist:
+        return "0"
+    return _("%(available)s available (%(on_hand)s on hand)") % {
+        "available": stock.available,
+        "on_hand": stock.on_hand,
+    }
+
+
+class VariantInline(ScopedInlineMixin, TabularInline):
+    model = ProductVariant
+    fk_name = "product"
+    fields = (
+        "sku",
+        "title",
+        "price",
+        "compare_at_price",
+        "barcode",
+        "track_inventory",
+        "allow_backorder",
+        "low_stock_threshold",
+        "position",
+        "stock",
+    )
+    readonly_fields = ("stock",)
+    extra = 0
+    min_num = 1
+    # Variants that sold keep their ledger; a product is archived rather than pruned.
+    can_delete = False
+    tab = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("stock", "product")
+
+    @display(description=_("stock"))
+    def stock(self, obj):
+        return stock_summary(obj) if obj.pk else "—"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Product)
+class ProductAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
+    change_capability = Capability.EDIT_CATALOG
+    list_display = ("title", "handle", "store", "status_label", "category", "variant_count")
+    list_select_related = ("store", "category")
+    list_filter = (
+        ("status", ChoicesDropdownFilter),
+        ("category", AutocompleteSelectFilter),
+    )
+    list_filter_submit = True
+    search_fields = ("title", "handle", "=variants__sku", "=variants__barcode")
+    autocomplete_fields = ("category",)
+    prepopulated_fields = {"handle": ("title",)}
+    inlines = (VariantInline,)
+    fields = ("store", "title", "handle", "category", "status", "description")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(variants_total=Count("variants"))
+
+    @display(description=_("status"), ordering="status", label=STATUS_LABELS)
+    def status_label(self, obj):
+        return obj.status, obj.get_status_display()
+
+    @display(description=_("variants"), ordering="variants_total")
+    def variant_count(self, obj):
+        return obj.variants_total
+
+    def get_readonly_fields(self, request, obj=None):
+        # Variants copy their product's store; moving a product would orphan its stock.
+        return ("store",) if obj is not None else ()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        # A new product is created with its variants in save_related (a product needs one).
+        if change:
+            product_update(
+                product=obj,
+                **{f: form.cleaned_data[f] for f in form.changed_data if f in PRODUCT_FIELDS},
+            )
+
+    def save_related(self, request, form, formsets, change):
+        variant_formsets = [fs for fs in formsets if fs.model is ProductVariant]
+        if not change:
+            rows = [
+                {f: v for f, v in variant_form.cleaned_data.items() if f in VARIANT_FIELDS}
+                for fs in variant_formsets
+                for variant_form in fs.forms
+                if variant_form.has_changed() or fs.min_num
+            ]
+            rows = [row for row in rows if row.get("sku")]
+            product = product_create(
+                store=form.cleaned_data["store"],
+                variants=rows,
+                **{f: form.cleaned_data[f] for f in PRODUCT_FIELDS if f in form.cleaned_data},
+            )
+            form.instance.pk = product.pk
+            form.instance.handle = product.handle
+            for fs in variant_formsets:
+                fs.new_objects, fs.changed_objects, fs.deleted_objects = [], [], []
+            return
+        for fs in variant_formsets:
+            self._save_variants(form.instance, fs)
+        for fs in formsets:
+            if fs.model is not ProductVariant:
+                self.save_formset(request, form, fs, change)
+
+    @staticmethod
+    def _save_variants(product, formset):
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for variant_form in formset.forms:
+            if not variant_form.has_changed():
+                continue
+            data = {
+                f: variant_form.cleaned_data[f]
+                for f in variant_form.changed_data
+                if f in VARIANT_FIELDS
+            }
+            if variant_form.instance.pk:
+                variant_update(variant=variant_form.instance, **data)
+                formset.changed_objects.append((variant_form.instance, list(data)))
+            else:
+                full = {f: v for f, v in variant_form.cleaned_data.items() if f in VARIANT_FIELDS}
+                formset.new_objects.append(variant_create(product=product, **full))
+
+
+@admin.register(ProductVariant)
+class ProductVariantAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
+    """Variants are edited on their product's page; this list finds them across products."""
+
+    list_display = ("sku", "product", "title", "price", "barcode", "stock")
+    list_select_related = ("product", "stock", "store")
+    list_filter = ("track_inventory", "allow_backorder")
+    search_fields = ("=sku", "=barcode", "product__title")
+    readonly_fields = ("product", "store", *VARIANT_FIELDS)
+
+    @display(description=_("stock"))
+    def stock(self, obj):
+        return stock_summary(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

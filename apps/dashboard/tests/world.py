@@ -1,0 +1,38 @@
+"""Two stores with a bit of everything, for the admin and dashboard tests."""
+
+from dataclasses import dataclass, field
+
+from apps.catalog.tests.factories import CategoryFactory, make_product
+from apps.inventory.tests.factories import receive
+from apps.orders.tests.factories import place_order
+from apps.stores.roles import Role
+from apps.stores.tests.factories import StoreFactory, staff_member
+from apps.users.tests.factories import UserFactory
+
+PASSWORD = "pass-12345-word"
+
+
+@dataclass
+class StoreWorld:
+    store: object
+    product: object
+    variants: list
+    orders: list
+    customer: object
+    staff: dict = field(default_factory=dict)
+
+
+def build_store(name: str, *, orders: int = 2) -> StoreWorld:
+    store = StoreFactory(name=name)
+    category = CategoryFactory()
+    product = make_product(store, variants=2, category=category)
+    variants = list(product.variants.order_by("pk"))
+    for variant in variants:
+        receive(variant, 100)
+    customer = UserFactory()
+    placed = [
+        place_order(store, [(variants[0], 1), (variants[1], 2)], customer=customer)
+        for _ in range(orders)
+    ]
+    staff = {role: staff_member(store, role) for role in Role.values}
+    return StoreWorld(store, product, variants, placed, customer, staff)
