@@ -1,0 +1,225 @@
+from django.core.exceptions import ObjectDoesNotExist
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
+
+
+def variant_availability(variant: ProductVariant) -> tuple[int | None, bool]:
+    """(units available or None when not counted, can it be ordered now)."""
+    if not variant.track_inventory:
+        return None, True
+    try:
+        stock = variant.stock
+    except ObjectDoesNotExist:
+        return 0, variant.allow_backorder
+    available = max(stock.on_hand - stock.allocated, 0)
+    return available, variant.allow_backorder or available > 0
+
+
+_DATETIME = serializers.DateTimeField()
+MAX_ID = 2**63 - 1
+
+
+class CategoryPublicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ("id", "name", "slug", "parent")
+
+
+class VariantPublicSerializer(serializers.Serializer):
+    """Storefront view of a variant: price and whether it can be ordered."""
+
+    id = serializers.IntegerField()
+    sku = serializers.CharField()
+    title = serializers.CharField()
+    options = serializers.DictField(child=serializers.CharField())
+    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    compare_at_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    available = serializers.IntegerField(
+        allow_null=True, help_text="Units that can be ordered; null when stock is not counted."
+    )
+    in_stock = serializers.BooleanField(help_text="Can be ordered now (stock or backorder).")
+
+    def to_representation(self, variant):
+        # Hot path of every catalogue page: built directly rather than field by field.
+        available, in_stock = variant_availability(variant)
+        compare_at = variant.compare_at_price
+        return {
+            "id": variant.pk,
+            "sku": variant.sku,
+            "title": variant.title,
+            "options": variant.options,
+            "price": str(variant.price),
+            "compare_at_price": None if compare_at is None else str(compare_at),
+            "available": available,
+            "in_stock": in_stock,
+        }
+
+
+class ProductPublicSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    store = serializers.SlugField(help_text="Slug of the store selling it.")
+    currency = serializers.CharField()
+    category = serializers.IntegerField(allow_null=True)
+    title = serializers.CharField()
+    handle = serializers.SlugField()
+    price_from = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    in_stock = serializers.BooleanField(help_text="At least one variant can be ordered now.")
+    updated_at = serializers.DateTimeField()
+    variants = VariantPublicSerializer(many=True)
+
+    def to_representation(self, product):
+        variants = [VariantPublicSerializer().to_representation(v) for v in product.variants.all()]
+        prices = [v.price for v in product.variants.all()]
+        return {
+            "id": product.pk,
+            "store": product.store.slug,
+            "currency": product.store.currency,
+            "category": product.category_id,
+            "title": product.title,
+            "handle": product.handle,
+            "price_from": str(min(prices)) if prices else None,
+            "in_stock": any(v["in_stock"] for v in variants),
+            "updated_at": _DATETIME.to_representation(product.updated_at),
+            "variants": variants,
+        }
+
+
+class ProductPublicDetailSerializer(ProductPublicSerializer):
+    description = serializers.CharField()
+    category_detail = CategoryPublicSerializer(allow_null=True)
+
+    def to_representation(self, product):
+        data = super().to_representation(product)
+        data["description"] = product.description
+        data["category_detail"] = (
+            CategoryPublicSerializer(product.category).data if product.category_id else None
+        )
+        return data
+
+
+# Staff
+
+
+class StockFiguresMixin(serializers.Serializer):
+    on_hand = serializers.SerializerMethodField()
+    allocated = serializers.SerializerMethodField()
+    available = serializers.SerializerMethodField()
+
+    @staticmethod
+    def _stock(variant):
+        try:
+            return variant.stock
+        except ObjectDoesNotExist:
+            return None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_on_hand(self, variant):
+        stock = self._stock(variant)
+        return stock.on_hand if stock else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_allocated(self, variant):
+        stock = self._stock(variant)
+        return stock.allocated if stock else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_available(self, variant):
+        return variant_availability(variant)[0]
+
+
+class VariantStaffSerializer(StockFiguresMixin, serializers.ModelSerializer):
+    class Meta:
+        model = ProductVariant
+        fields = (
+            "id",
+            "product",
+            "store",
+            "sku",
+            "title",
+            "options",
+            "price",
+            "compare_at_price",
+            "barcode",
+            "track_inventory",
+            "allow_backorder",
+            "low_stock_threshold",
+            "position",
+            "on_hand",
+            "allocated",
+            "available",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class ProductStaffSerializer(serializers.ModelSerializer):
+    variants = VariantStaffSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Product
+        fields = (
+            "id",
+            "store",
+            "category",
+            "title",
+            "handle",
+            "description",
+            "status",
+            "created_at",
+            "updated_at",
+            "variants",
+        )
+        read_only_fields = fields
+
+
+class VariantInputSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    title = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    options = serializers.DictField(child=serializers.CharField(max_length=100), required=False)
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    compare_at_price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    barcode = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    track_inventory = serializers.BooleanField(required=False)
+    allow_backorder = serializers.BooleanField(required=False)
+    low_stock_threshold = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+    position = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+
+
+class VariantUpdateInputSerializer(VariantInputSerializer):
+    sku = serializers.CharField(max_length=64, required=False)
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+
+
+class ProductInputSerializer(serializers.Serializer):
+    category = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text="Category id."
+    )
+    title = serializers.CharField(max_length=255)
+    handle = serializers.SlugField(
+        max_length=255, required=False, allow_blank=True, help_text="Defaults to the title."
+    )
+    description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    status = serializers.ChoiceField(choices=ProductStatus.choices, required=False)
+
+    def validate_category(self, value):
+        if value is None:
+            return None
+        category = Category.objects.filter(pk=value).first()
+        if category is None:
+            raise serializers.ValidationError("Unknown category.")
+        return category
+
+
+class ProductCreateInputSerializer(ProductInputSerializer):
+    store = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="Id of one of your stores."
+    )
+    variants = VariantInputSerializer(many=True, min_length=1, max_length=100)
+
+
+class ProductUpdateInputSerializer(ProductInputSerializer):
+    title = serializers.CharField(max_length=255, required=False)

@@ -1,0 +1,62 @@
+from rest_framework import serializers
+
+from apps.inventory.models import STAFF_REASONS, Stock
+
+MAX_ID = 2**63 - 1
+MAX_UNITS = 1_000_000
+
+
+class StockLevelSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="variant.sku", read_only=True)
+    product = serializers.IntegerField(source="variant.product_id", read_only=True)
+    product_title = serializers.CharField(source="variant.product.title", read_only=True)
+    variant_title = serializers.CharField(source="variant.title", read_only=True)
+    low_stock_threshold = serializers.IntegerField(
+        source="variant.low_stock_threshold", read_only=True
+    )
+    available = serializers.IntegerField(source="available_units", read_only=True)
+
+    class Meta:
+        model = Stock
+        fields = (
+            "id",
+            "store",
+            "variant",
+            "product",
+            "sku",
+            "product_title",
+            "variant_title",
+            "on_hand",
+            "allocated",
+            "available",
+            "allow_backorder",
+            "low_stock_threshold",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class StockAdjustmentInputSerializer(serializers.Serializer):
+    variant = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Variant id.")
+    delta = serializers.IntegerField(
+        required=False,
+        min_value=-MAX_UNITS,
+        max_value=MAX_UNITS,
+        help_text="Change to on hand: +5 received, -2 damaged. Give this or set_on_hand.",
+    )
+    set_on_hand = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_UNITS,
+        help_text="New on-hand figure after a count. Give this or delta.",
+    )
+    reason = serializers.ChoiceField(
+        choices=[(r.value, r.label) for r in STAFF_REASONS],
+        help_text="Why the shelf changed.",
+    )
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if ("delta" in attrs) == ("set_on_hand" in attrs):
+            raise serializers.ValidationError("Give either delta or set_on_hand.")
+        return attrs

@@ -1,0 +1,147 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.orders.models import Order, OrderEvent, OrderLine
+from apps.orders.selectors import allowed_transitions
+from apps.orders.services import MAX_LINES, MAX_QUANTITY
+from apps.orders.transitions import OrderStatus, find_transition
+from apps.stores.models import Store
+
+MAX_ID = 2**63 - 1
+
+
+class AddressSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    line1 = serializers.CharField(max_length=200)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100)
+    postal_code = serializers.CharField(max_length=20)
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$", max_length=2, help_text="ISO 3166-1 alpha-2 code, e.g. DE."
+    )
+
+
+class OrderLineInputSerializer(serializers.Serializer):
+    variant = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Variant id.")
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class OrderCreateInputSerializer(serializers.Serializer):
+    store = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Store.objects.filter(is_active=True),
+        help_text="Slug of the store to order from.",
+    )
+    lines = OrderLineInputSerializer(many=True, min_length=1, max_length=MAX_LINES)
+    shipping_address = AddressSerializer()
+    email = serializers.EmailField(
+        required=False, allow_blank=True, help_text="Defaults to the account's email."
+    )
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = (
+            "id",
+            "variant",
+            "sku",
+            "product_title",
+            "variant_title",
+            "unit_price",
+            "quantity",
+            "line_total",
+        )
+        read_only_fields = fields
+
+
+class OrderEventPublicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderEvent
+        fields = ("type", "from_value", "to_value", "message", "created_at")
+        read_only_fields = fields
+
+
+class OrderEventStaffSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
+
+    class Meta:
+        model = OrderEvent
+        fields = ("id", "type", "from_value", "to_value", "actor", "message", "created_at")
+        read_only_fields = fields
+
+
+ORDER_FIELDS = (
+    "number",
+    "status",
+    "payment_status",
+    "currency",
+    "subtotal",
+    "shipping_total",
+    "total",
+    "email",
+    "phone",
+    "shipping_address",
+    "customer_note",
+    "tracking_number",
+    "placed_at",
+)
+
+
+class CustomerOrderSerializer(serializers.ModelSerializer):
+    store = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    shipping_address = AddressSerializer(read_only=True)
+    lines = OrderLineSerializer(many=True, read_only=True)
+    timeline = OrderEventPublicSerializer(many=True, read_only=True, source="customer_timeline")
+    can_cancel = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = ("store", *ORDER_FIELDS, "lines", "timeline", "can_cancel")
+        read_only_fields = fields
+
+    def get_can_cancel(self, order) -> bool:
+        return find_transition(order.status, OrderStatus.CANCELLED) is not None
+
+
+class StaffOrderListSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Order
+        fields = ("store", "customer", *ORDER_FIELDS)
+        read_only_fields = fields
+
+
+class AllowedTransitionSerializer(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=OrderStatus.choices)
+    label = serializers.CharField()
+
+
+class StaffOrderDetailSerializer(StaffOrderListSerializer):
+    shipping_address = AddressSerializer(read_only=True)
+    lines = OrderLineSerializer(many=True, read_only=True)
+    timeline = OrderEventStaffSerializer(many=True, read_only=True, source="events")
+    allowed_transitions = serializers.SerializerMethodField()
+
+    class Meta(StaffOrderListSerializer.Meta):
+        fields = (*StaffOrderListSerializer.Meta.fields, "lines", "timeline", "allowed_transitions")
+        read_only_fields = fields
+
+    @extend_schema_field(AllowedTransitionSerializer(many=True))
+    def get_allowed_transitions(self, order):
+        user = self.context["request"].user
+        return [
+            {"to_status": t.target, "label": str(t.label)}
+            for t in allowed_transitions(order=order, user=user)
+        ]
+
+
+class OrderTransitionInputSerializer(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=OrderStatus.choices)
+    tracking_number = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    restock = serializers.BooleanField(
+        default=True, help_text="On a return: put the goods back on the shelf."
+    )
+    message = serializers.CharField(max_length=2000, required=False, allow_blank=True)

@@ -1,0 +1,228 @@
+"""Order endpoints: customers place and follow their own orders; staff work the queue."""
+
+from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from apps.core.api import error_response
+from apps.orders.api.filters import StaffOrderFilter
+from apps.orders.api.serializers import (
+    CustomerOrderSerializer,
+    OrderCreateInputSerializer,
+    OrderTransitionInputSerializer,
+    StaffOrderDetailSerializer,
+    StaffOrderListSerializer,
+)
+from apps.orders.models import Order, OrderEvent, OrderEventType
+from apps.orders.selectors import (
+    order_detail_queryset,
+    order_list_for_customer,
+    order_list_for_staff,
+)
+from apps.orders.services import OrderLineInput, order_place, order_transition
+from apps.orders.transitions import OrderStatus
+from apps.stores.api.permissions import IsStoreStaff
+
+CUSTOMER_TAGS = ["orders"]
+STAFF_TAGS = ["staff: orders"]
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+# Internal notes and stock bookkeeping are for staff; customers see what happened to the order.
+CUSTOMER_EVENT_TYPES = (
+    OrderEventType.PLACED,
+    OrderEventType.STATUS_CHANGED,
+    OrderEventType.PAYMENT,
+)
+
+NUMBER_PARAMETER = OpenApiParameter(
+    "number", OpenApiTypes.STR, OpenApiParameter.PATH, description="Order number, e.g. ACME-100042."
+)
+
+
+def _customer_orders(user):
+    return order_list_for_customer(customer=user).prefetch_related(
+        "lines",
+        Prefetch(
+            "events",
+            queryset=OrderEvent.objects.filter(type__in=CUSTOMER_EVENT_TYPES),
+            to_attr="customer_timeline",
+        ),
+    )
+
+
+def _get_by_number(queryset, number):
+    order = queryset.filter(number=number).first()
+    if order is None:
+        raise Http404
+    return order
+
+
+@extend_schema_view(get=extend_schema(tags=CUSTOMER_TAGS, summary="Your orders, newest first"))
+class CustomerOrderListView(generics.ListCreateAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = CustomerOrderSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Order.objects.none()
+        return _customer_orders(self.request.user).order_by("-placed_at", "-id")
+
+    @extend_schema(
+        tags=CUSTOMER_TAGS,
+        summary="Place an order",
+        description=(
+            "Prices and totals are computed by the server; every line's stock is allocated or "
+            "none is. Send an `Idempotency-Key` header to retry safely: the first request "
+            "answers 201, a replay with the same key and body answers 200 with the same order "
+            "(and the header `Idempotent-Replayed: true`); the same key with a different body "
+            "answers 422. Not enough stock answers 409 with `error.shortages` naming each SKU "
+            "and the quantity available."
+        ),
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Any unique string up to 64 characters, e.g. a UUID per checkout.",
+            )
+        ],
+        request=OrderCreateInputSerializer,
+        responses={
+            201: CustomerOrderSerializer,
+            200: OpenApiResponse(
+                CustomerOrderSerializer, description="Replay of an earlier request."
+            ),
+            409: error_response(409),
+            422: error_response(422),
+        },
+    )
+    def post(self, request):
+        data = OrderCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        order, created = order_place(
+            store=values["store"],
+            customer=request.user,
+            lines=[OrderLineInput(line["variant"], line["quantity"]) for line in values["lines"]],
+            shipping_address=values["shipping_address"],
+            email=values.get("email", ""),
+            phone=values.get("phone", ""),
+            customer_note=values.get("note", ""),
+            idempotency_key=request.headers.get(IDEMPOTENCY_HEADER, ""),
+        )
+        order = _customer_orders(request.user).get(pk=order.pk)
+        response = Response(
+            CustomerOrderSerializer(order).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+        if not created:
+            response[REPLAYED_HEADER] = "true"
+        return response
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=CUSTOMER_TAGS,
+        summary="One of your orders with its lines and timeline",
+        parameters=[NUMBER_PARAMETER],
+    )
+)
+class CustomerOrderDetailView(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = CustomerOrderSerializer
+
+    def get(self, request, number):
+        return Response(
+            CustomerOrderSerializer(_get_by_number(_customer_orders(request.user), number)).data
+        )
+
+
+class CustomerOrderCancelView(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = CustomerOrderSerializer
+
+    @extend_schema(
+        tags=CUSTOMER_TAGS,
+        summary="Cancel one of your orders",
+        description="Allowed while the order is pending or confirmed (`can_cancel`); the "
+        "allocated stock is released.",
+        parameters=[NUMBER_PARAMETER],
+        request=None,
+        responses={200: CustomerOrderSerializer},
+    )
+    def post(self, request, number):
+        order = _get_by_number(order_list_for_customer(customer=request.user), number)
+        # Ownership is the permission here: the lookup above only finds the caller's orders.
+        order_transition(
+            order=order, to_status=OrderStatus.CANCELLED, actor=request.user, check_permission=False
+        )
+        order = _customer_orders(request.user).get(pk=order.pk)
+        return Response(CustomerOrderSerializer(order).data)
+
+
+# Staff
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=STAFF_TAGS,
+        summary="Orders of your stores",
+        description="Filter by store, status, payment status, placing time; search by number, "
+        "email or SKU.",
+    )
+)
+class StaffOrderListView(generics.ListAPIView):
+    permission_classes = [IsStoreStaff]
+    serializer_class = StaffOrderListSerializer
+    filterset_class = StaffOrderFilter
+
+    def get_queryset(self):
+        return order_list_for_staff(user=self.request.user).order_by("-placed_at", "-id")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=STAFF_TAGS,
+        summary="One order of your stores, with lines, timeline and the allowed transitions",
+        parameters=[NUMBER_PARAMETER],
+    )
+)
+class StaffOrderDetailView(generics.GenericAPIView):
+    permission_classes = [IsStoreStaff]
+    serializer_class = StaffOrderDetailSerializer
+
+    def get(self, request, number):
+        order = _get_by_number(order_detail_queryset(user=request.user), number)
+        return Response(StaffOrderDetailSerializer(order, context={"request": request}).data)
+
+
+class StaffOrderTransitionView(generics.GenericAPIView):
+    permission_classes = [IsStoreStaff]
+    serializer_class = StaffOrderDetailSerializer
+
+    @extend_schema(
+        tags=STAFF_TAGS,
+        summary="Move an order along its lifecycle",
+        description="Confirm, ship (with a tracking number), deliver, cancel or return. The "
+        "transition table and your role decide; stock follows automatically.",
+        parameters=[NUMBER_PARAMETER],
+        request=OrderTransitionInputSerializer,
+        responses={200: StaffOrderDetailSerializer, 409: error_response(409)},
+    )
+    def post(self, request, number):
+        order = _get_by_number(order_list_for_staff(user=request.user), number)
+        data = OrderTransitionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order_transition(order=order, actor=request.user, **data.validated_data)
+        order = _get_by_number(order_detail_queryset(user=request.user), number)
+        return Response(StaffOrderDetailSerializer(order, context={"request": request}).data)
