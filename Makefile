@@ -22,7 +22,7 @@ venv: $(STAMP)
 
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py create_demo_superuser
+	$(PY) manage.py seed_demo
 	@echo "Back office: http://$(HOST):$(PORT)/admin/  (stop with Ctrl+C)"
 	trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py db_worker & \
