@@ -5,6 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from apps.core.health import liveness
 
+# Under /api/ unknown URLs and crashes answer with the API's JSON error shape.
+handler404 = "apps.core.api.not_found"
+handler500 = "apps.core.api.server_error"
+
 urlpatterns = [
     path("health/", liveness, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
