@@ -1,0 +1,488 @@
+"""Import and export jobs. The admin pages, the background tasks and the management commands
+all go through these functions: one code path for every surface."""
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.catalog.resources import CATALOG_EXPORT_COLUMNS, catalog_export_rows
+from apps.core.errors import ApplicationError
+from apps.inventory.resources import STOCK_EXPORT_COLUMNS, stock_export_rows
+from apps.inventory.services import StockChangesRefused, StockReference
+from apps.orders.models import Order
+from apps.orders.resources import (
+    ORDER_EXPORT_COLUMNS,
+    ORDER_LINE_EXPORT_COLUMNS,
+    order_export_rows,
+    order_line_export_rows,
+)
+from apps.stores.models import Store
+from apps.stores.roles import Capability
+from apps.stores.scoping import require_capability, store_ids_for
+from apps.transfer import exporting, importers
+from apps.transfer.models import (
+    ExportJob,
+    ExportKind,
+    FileFormat,
+    ImportJob,
+    ImportKind,
+    JobStatus,
+)
+from apps.transfer.parsing import UnreadableFile, read_table
+
+logger = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = getattr(settings, "TRANSFER_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+
+
+def _setting(name: str, default: int) -> int:
+    return getattr(settings, name, default)
+
+
+class UploadTooLarge(ApplicationError):
+    code = "upload_too_large"
+
+
+# Progress and heartbeats
+
+
+class JobProgress:
+    """Record rows done and a heartbeat on the job, at most a few times a second.
+
+    Inside the apply transaction the job row cannot be updated through the same connection
+    (nobody would see it until commit), so on PostgreSQL a second connection writes it.
+    SQLite allows one writer at a time: there the apply reports only when it is over.
+    """
+
+    def __init__(self, job, *, inside_transaction: bool = False):
+        self.model = type(job)
+        self.pk = job.pk
+        self.connection = None
+        self.enabled = True
+        self.last = 0.0
+        if inside_transaction:
+            if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+                self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+            else:
+                self.enabled = False
+
+    def __call__(self, rows_done: int, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not self.enabled or (not force and now - self.last < 0.5):
+            return
+        self.last = now
+        if self.connection is None:
+            self.model.objects.filter(pk=self.pk).update(
+                rows_done=rows_done, heartbeat_at=timezone.now()
+            )
+            return
+        table = self.connection.ops.quote_name(self.model._meta.db_table)
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET rows_done = %s, heartbeat_at = %s WHERE id = %s",
+                [rows_done, timezone.now(), self.pk],
+            )
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+
+def job_check_stale(job):
+    """A job whose worker stopped beating is dead: say so instead of spinning forever."""
+    if not job.is_active:
+        return job
+    minutes = _setting("TRANSFER_STALE_MINUTES", 10)
+    last_sign = job.heartbeat_at or job.created_at
+    if last_sign and last_sign < timezone.now() - timedelta(minutes=minutes):
+        updated = (
+            type(job)
+            .objects.filter(pk=job.pk, status=job.status)
+            .update(
+                status=JobStatus.FAILED,
+                finished_at=timezone.now(),
+                message=_(
+                    "The background worker stopped responding (no sign of life for %(n)s "
+                    "minutes). Nothing was written; start the import again."
+                )
+                % {"n": minutes},
+            )
+        )
+        if updated:
+            job.refresh_from_db()
+    return job
+
+
+def _fail(job, message: str) -> None:
+    type(job).objects.filter(pk=job.pk).update(
+        status=JobStatus.FAILED, message=message, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+
+
+# Imports
+
+
+def _runs_in_background(raw: bytes) -> bool:
+    if len(raw) > _setting("TRANSFER_BACKGROUND_BYTES", 1024 * 1024):
+        return True
+    return raw.count(b"\n") > _setting("TRANSFER_BACKGROUND_ROWS", 5000)
+
+
+def import_job_create(
+    *,
+    user,
+    store: Store,
+    kind: str,
+    name: str,
+    content: bytes,
+    valid_only: bool = False,
+    background: bool | None = None,
+) -> ImportJob:
+    """Keep the upload and validate it: here if small, in the background worker if large."""
+    if user is not None:
+        require_capability(user, store, Capability.IMPORT)
+    if kind not in ImportKind.values:
+        raise ApplicationError(_("Unknown import kind."))
+    limit = _setting("TRANSFER_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES)
+    if len(content) > limit:
+        raise UploadTooLarge(
+            _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
+            % {"size": round(len(content) / 1048576, 1), "limit": round(limit / 1048576, 1)}
+        )
+    if not content.strip():
+        raise UnreadableFile(_("The file is empty."))
+    file_format = FileFormat.XLSX if content.startswith(b"PK\x03\x04") else FileFormat.CSV
+    job = ImportJob(
+        store=store,
+        kind=kind,
+        created_by=user if user is not None and user.is_authenticated else None,
+        original_name=name[:255],
+        file_format=file_format,
+        valid_only=valid_only,
+        status=JobStatus.QUEUED,
+    )
+    job.file.save(name.rsplit("/", 1)[-1][:100] or "upload", ContentFile(content), save=False)
+    job.heartbeat_at = timezone.now()
+    job.save()
+    if background is None:
+        background = _runs_in_background(content)
+    if background:
+        from apps.transfer.tasks import validate_import
+
+        result = validate_import.enqueue(job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
+        job.refresh_from_db()
+    else:
+        import_job_validate(job)
+    return job
+
+
+def import_job_validate(job: ImportJob) -> ImportJob:
+    """Parse and validate the whole file once; store the plan and the preview on the job."""
+    started = timezone.now()
+    claimed = ImportJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.VALIDATING, started_at=started, heartbeat_at=started
+    )
+    if not claimed:
+        job.refresh_from_db()
+        return job
+    job.refresh_from_db()
+    progress = JobProgress(job)
+    try:
+        with job.file.open("rb") as handle:
+            raw = handle.read()
+        table = read_table(raw, name=job.original_name)
+        del raw
+        ImportJob.objects.filter(pk=job.pk).update(total_rows=table.estimated_rows)
+        validate = (
+            importers.validate_catalog
+            if job.kind == ImportKind.CATALOG
+            else importers.validate_stock
+        )
+        staged = validate(store=job.store, table=table, progress=progress)
+    except UnreadableFile as error:
+        _fail(job, error.message)
+        return job
+    except Exception:
+        logger.exception("Import %s could not be validated", job.pk)
+        _fail(job, _("The file could not be checked because of an unexpected error."))
+        return job
+    job.staged.save(
+        f"import-{job.pk}.json",
+        ContentFile(json.dumps(staged.to_json(), separators=(",", ":")).encode()),
+        save=False,
+    )
+    job.total_rows = staged.total_rows
+    job.rows_done = staged.total_rows
+    job.created_count = staged.created
+    job.updated_count = staged.updated
+    job.skipped_count = staged.skipped
+    job.error_count = staged.error_count
+    job.error_rows = staged.error_rows
+    job.errors = staged.errors
+    job.stock_changes = len(staged.plan.get("stock", ()))
+    job.summary = {"changes": staged.changes, "ignored_columns": staged.ignored_columns}
+    job.status = JobStatus.PREVIEW
+    job.heartbeat_at = timezone.now()
+    job.save()
+    return job
+
+
+def import_job_apply(*, job: ImportJob, user, background: bool | None = None) -> ImportJob:
+    """Write what the preview showed. Refused while there are errors, unless the job was
+    created to import the valid rows only."""
+    if user is not None:
+        require_capability(user, job.store, Capability.IMPORT)
+    job = job_check_stale(job)
+    if job.status != JobStatus.PREVIEW:
+        raise ApplicationError(_("This import is not waiting to be applied."), code="conflict")
+    if job.error_rows and not job.valid_only:
+        raise ApplicationError(
+            _("The file has errors: fix them and upload again, or import the valid rows only."),
+            code="has_errors",
+        )
+    now = timezone.now()
+    if not ImportJob.objects.filter(pk=job.pk, status=JobStatus.PREVIEW).update(
+        status=JobStatus.APPLYING, heartbeat_at=now, rows_done=0, started_at=now
+    ):
+        raise ApplicationError(_("This import is already being applied."), code="conflict")
+    if background is None:
+        background = job.total_rows > _setting("TRANSFER_BACKGROUND_ROWS", 5000)
+    if background:
+        from apps.transfer.tasks import apply_import
+
+        result = apply_import.enqueue(job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
+    else:
+        import_job_run_apply(job.pk, actor=user)
+    job.refresh_from_db()
+    return job
+
+
+def import_job_run_apply(job_id: int, *, actor=None) -> ImportJob:
+    """The write itself, in one transaction: on any failure nothing of it stays."""
+    job = ImportJob.objects.select_related("store", "created_by").get(pk=job_id)
+    if job.status != JobStatus.APPLYING:
+        return job
+    actor = actor if actor is not None else job.created_by
+    with job.staged.open("rb") as handle:
+        plan = json.loads(handle.read())["plan"]
+    total = importers.plan_size(plan)
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=total, heartbeat_at=timezone.now())
+    progress = JobProgress(job, inside_transaction=True)
+    apply = importers.apply_catalog if job.kind == ImportKind.CATALOG else importers.apply_stock
+    try:
+        with transaction.atomic():
+            moved = apply(
+                store=job.store,
+                plan=plan,
+                actor=actor,
+                reference=StockReference("import", str(job.pk)),
+                reason=_("Import #%(id)s") % {"id": job.pk},
+                progress=progress,
+            )
+    except (importers.StaleImport, IntegrityError):
+        _fail(
+            job,
+            _(
+                "The catalogue changed after the preview (another import or an edit). "
+                "Nothing was written; upload the file again to see a fresh preview."
+            ),
+        )
+        return job
+    except StockChangesRefused as error:
+        _fail(
+            job,
+            _("Stock changed after the preview. Nothing was written. %(why)s")
+            % {"why": error.message},
+        )
+        return job
+    except ApplicationError as error:
+        _fail(job, _("Nothing was written: %(why)s") % {"why": error.message})
+        return job
+    except Exception:
+        logger.exception("Import %s failed while applying", job.pk)
+        _fail(job, _("Nothing was written because of an unexpected error."))
+        return job
+    finally:
+        progress.close()
+    now = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.SUCCEEDED,
+        rows_done=total,
+        total_rows=total,
+        stock_changes=moved,
+        applied_at=now,
+        finished_at=now,
+        heartbeat_at=now,
+    )
+    job.refresh_from_db()
+    return job
+
+
+def import_job_discard(*, job: ImportJob, user) -> ImportJob:
+    if user is not None:
+        require_capability(user, job.store, Capability.IMPORT)
+    if ImportJob.objects.filter(pk=job.pk, status=JobStatus.PREVIEW).update(
+        status=JobStatus.DISCARDED, finished_at=timezone.now()
+    ):
+        job.refresh_from_db()
+        job.staged.delete(save=True)
+    return job
+
+
+def import_failed_rows(job: ImportJob):
+    """(headers, rows) of the rows that failed, each with its errors in a last column."""
+    if not job.staged:
+        return [], iter(())
+    with job.staged.open("rb") as handle:
+        data = json.loads(handle.read())
+    headers = ["row", *data["headers"], "errors"]
+    return headers, ((row, *cells, message) for row, cells, message in data["failed_rows"])
+
+
+# Exports
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    headers: tuple[str, ...]
+    rows: object
+    count: int
+
+
+def _scoped_store_ids(user, store: Store | None) -> set[int] | None:
+    """Stores an export may read: the user's exportable stores, narrowed to `store`."""
+    if user is None:
+        return None if store is None else {store.pk}
+    ids = store_ids_for(user, Capability.EXPORT)
+    if store is not None:
+        require_capability(user, store, Capability.EXPORT)
+        return {store.pk}
+    return ids
+
+
+def export_spec(
+    *, kind: str, user, store: Store | None = None, orders: QuerySet[Order] | None = None
+) -> ExportSpec:
+    """The columns and a lazy row iterator of an export, scoped to what `user` may export.
+    `user` None is the command line (ops): every store unless `store` narrows it."""
+    store_ids = _scoped_store_ids(user, store)
+    if kind == ExportKind.CATALOG:
+        from apps.catalog.models import ProductVariant
+
+        count_qs = ProductVariant.objects.all()
+        if store_ids is not None:
+            count_qs = count_qs.filter(store_id__in=sorted(store_ids))
+        return ExportSpec(
+            CATALOG_EXPORT_COLUMNS, catalog_export_rows(store_ids=store_ids), count_qs.count()
+        )
+    if kind == ExportKind.STOCK:
+        from apps.inventory.models import Stock
+
+        count_qs = Stock.objects.all()
+        if store_ids is not None:
+            count_qs = count_qs.filter(store_id__in=sorted(store_ids))
+        return ExportSpec(
+            STOCK_EXPORT_COLUMNS, stock_export_rows(store_ids=store_ids), count_qs.count()
+        )
+    if kind in (ExportKind.ORDERS, ExportKind.ORDER_LINES):
+        queryset = orders if orders is not None else Order.objects.all()
+        if store_ids is not None:
+            queryset = queryset.filter(store_id__in=sorted(store_ids))
+        if kind == ExportKind.ORDERS:
+            return ExportSpec(ORDER_EXPORT_COLUMNS, order_export_rows(queryset), queryset.count())
+        from apps.orders.models import OrderLine
+
+        lines = OrderLine.objects.filter(order__in=queryset.order_by().values("pk"))
+        return ExportSpec(
+            ORDER_LINE_EXPORT_COLUMNS, order_line_export_rows(queryset), lines.count()
+        )
+    raise ApplicationError(_("Unknown export kind."))
+
+
+def export_write(spec: ExportSpec, fileobj, *, file_format: str, progress=None) -> None:
+    writer = exporting.write_xlsx if file_format == FileFormat.XLSX else exporting.write_csv
+    writer(fileobj, spec.headers, spec.rows, progress)
+
+
+def export_runs_in_background(spec: ExportSpec, file_format: str) -> bool:
+    limit = _setting("TRANSFER_EXPORT_BACKGROUND_ROWS", 50_000)
+    # XLSX cannot be streamed to the browser while it is built, so it goes earlier.
+    return spec.count > (limit // 5 if file_format == FileFormat.XLSX else limit)
+
+
+def export_job_create(
+    *, user, kind: str, file_format: str, store: Store | None = None, filters: str = ""
+) -> ExportJob:
+    job = ExportJob.objects.create(
+        kind=kind,
+        file_format=file_format,
+        store=store,
+        created_by=user,
+        filters=filters,
+        status=JobStatus.QUEUED,
+        heartbeat_at=timezone.now(),
+    )
+    from apps.transfer.tasks import run_export
+
+    result = run_export.enqueue(job.pk)
+    ExportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
+    job.refresh_from_db()
+    return job
+
+
+def export_job_run(job_id: int, *, orders: QuerySet[Order] | None = None) -> ExportJob:
+    job = ExportJob.objects.select_related("store", "created_by").get(pk=job_id)
+    now = timezone.now()
+    if not ExportJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now
+    ):
+        return job
+    progress = JobProgress(job)
+    try:
+        if orders is None and job.kind in (ExportKind.ORDERS, ExportKind.ORDER_LINES):
+            orders = _orders_from_filters(job)
+        spec = export_spec(kind=job.kind, user=job.created_by, store=job.store, orders=orders)
+        ExportJob.objects.filter(pk=job.pk).update(total_rows=spec.count)
+        from django.core.files.temp import NamedTemporaryFile
+
+        with NamedTemporaryFile(suffix=f".{job.file_format}") as tmp:
+            export_write(spec, tmp, file_format=job.file_format, progress=progress)
+            tmp.flush()
+            tmp.seek(0)
+            job.refresh_from_db()
+            from django.core.files import File
+
+            job.file.save(f"{job.kind}-{job.pk}.{job.file_format}", File(tmp), save=False)
+    except ApplicationError as error:
+        _fail(job, error.message)
+        return job
+    except Exception:
+        logger.exception("Export %s failed", job.pk)
+        _fail(job, _("The export failed because of an unexpected error."))
+        return job
+    finished = timezone.now()
+    job.status = JobStatus.SUCCEEDED
+    job.finished_at = finished
+    job.heartbeat_at = finished
+    job.rows_done = job.total_rows = spec.count
+    job.save()
+    return job
+
+
+def _orders_from_filters(job: ExportJob) -> QuerySet[Order]:
+    """Rebuild the order changelist the export was started from, with its filters."""
+    from apps.transfer.changelists import order_changelist_queryset
+
+    return order_changelist_queryset(user=job.created_by, query_string=job.filters)

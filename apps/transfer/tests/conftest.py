@@ -1,0 +1,91 @@
+import csv
+import io
+
+import pytest
+
+from apps.catalog.tests.factories import CategoryFactory
+from apps.stores.roles import Role
+from apps.stores.tests.factories import StoreFactory, staff_member
+from apps.transfer.services import import_job_apply, import_job_create
+
+HEADER = [
+    "handle",
+    "title",
+    "description",
+    "category",
+    "status",
+    "sku",
+    "option",
+    "price",
+    "compare_at_price",
+    "barcode",
+    "track_inventory",
+    "allow_backorder",
+    "low_stock_threshold",
+    "on_hand",
+]
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def csv_bytes(rows, *, header=HEADER, delimiter=",", encoding="utf-8", line_end="\n") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=line_end)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def row(handle="tee", sku="TEE-S", price="10.00", *, title="Tee", **extra):
+    values = {
+        "handle": handle,
+        "title": title,
+        "description": "",
+        "category": "",
+        "status": "active",
+        "sku": sku,
+        "option": "",
+        "price": price,
+        "compare_at_price": "",
+        "barcode": "",
+        "track_inventory": "true",
+        "allow_backorder": "false",
+        "low_stock_threshold": "5",
+        "on_hand": "",
+        **extra,
+    }
+    return [values[name] for name in HEADER]
+
+
+def run_import(store, content, *, user=None, kind="catalog", valid_only=False, apply=True,
+               name="catalog.csv"):
+    job = import_job_create(
+        user=user, store=store, kind=kind, name=name, content=content, valid_only=valid_only,
+        background=False,
+    )
+    if apply and job.can_apply:
+        job = import_job_apply(job=job, user=user, background=False)
+    return job
+
+
+@pytest.fixture
+def store():
+    return StoreFactory(slug="north")
+
+
+@pytest.fixture
+def other_store():
+    return StoreFactory(slug="south")
+
+
+@pytest.fixture
+def manager(store):
+    return staff_member(store, Role.MANAGER)
+
+
+@pytest.fixture
+def category():
+    return CategoryFactory(name="Shirts", slug="shirts")
