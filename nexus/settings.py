@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "apps.inventory",
     "apps.orders",
     "apps.dashboard",
+    "apps.transfer",
 ]
 
 MIDDLEWARE = [
@@ -306,6 +307,13 @@ else:
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+
+# Bulk import/export (apps.transfer): upload limit, and when work moves to the task worker.
+TRANSFER_MAX_UPLOAD_BYTES = env_int("TRANSFER_MAX_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
+TRANSFER_BACKGROUND_ROWS = env_int("TRANSFER_BACKGROUND_ROWS", 5000, minimum=1)
+TRANSFER_BACKGROUND_BYTES = env_int("TRANSFER_BACKGROUND_KB", 1024, minimum=1) * 1024
+TRANSFER_EXPORT_BACKGROUND_ROWS = env_int("TRANSFER_EXPORT_BACKGROUND_ROWS", 50000, minimum=1)
+TRANSFER_STALE_MINUTES = env_int("TRANSFER_STALE_MINUTES", 10, minimum=1)
 
 # History is an audit trail: reverting from it would bypass the services (and the order
 # lifecycle), so the admin shows history read-only.
