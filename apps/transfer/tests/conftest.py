@@ -60,10 +60,16 @@ def row(handle="tee", sku="TEE-S", price="10.00", *, title="Tee", **extra):
     return [values[name] for name in HEADER]
 
 
-def run_import(store, content, *, user=None, kind="catalog", valid_only=False, apply=True,
-               name="catalog.csv"):
+def run_import(
+    store, content, *, user=None, kind="catalog", valid_only=False, apply=True, name="catalog.csv"
+):
     job = import_job_create(
-        user=user, store=store, kind=kind, name=name, content=content, valid_only=valid_only,
+        user=user,
+        store=store,
+        kind=kind,
+        name=name,
+        content=content,
+        valid_only=valid_only,
         background=False,
     )
     if apply and job.can_apply:

@@ -43,8 +43,11 @@ def test_update_and_skip_counts(store):
     content = csv_bytes([row("tee", "TEE-S", "10"), row("tee", "TEE-M", "10", title="")])
     run_import(store, content)
     changed = csv_bytes(
-        [row("tee", "TEE-S", "12.50", on_hand="4"), row("tee", "TEE-M", "10", title=""),
-         row("tee", "TEE-L", "10", title="")]
+        [
+            row("tee", "TEE-S", "12.50", on_hand="4"),
+            row("tee", "TEE-M", "10", title=""),
+            row("tee", "TEE-L", "10", title=""),
+        ]
     )
     job = run_import(store, changed)
     assert (job.created_count, job.updated_count, job.skipped_count) == (1, 1, 1)
@@ -127,8 +130,12 @@ def test_stale_preview_fails_and_writes_nothing(store):
     from apps.transfer.services import import_job_apply, import_job_create
 
     job = import_job_create(
-        user=None, store=store, kind="catalog", name="a.csv",
-        content=csv_bytes([row("tee", "A", "1", on_hand="2")]), background=False,
+        user=None,
+        store=store,
+        kind="catalog",
+        name="a.csv",
+        content=csv_bytes([row("tee", "A", "1", on_hand="2")]),
+        background=False,
     )
     make_product(store, title="Someone else")
     Product.objects.filter(store=store).update(handle="tee")
