@@ -101,6 +101,7 @@ class ProductAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     search_fields = ("title", "handle", "=variants__sku", "=variants__barcode")
     autocomplete_fields = ("category",)
     prepopulated_fields = {"handle": ("title",)}
+    ordering = ("title", "id")
     inlines = (VariantInline,)
     fields = ("store", "title", "handle", "category", "status", "description")
 
@@ -142,9 +143,13 @@ class ProductAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
                 {f: v for f, v in variant_form.cleaned_data.items() if f in VARIANT_FIELDS}
                 for fs in variant_formsets
                 for variant_form in fs.forms
-                if variant_form.has_changed() or fs.min_num
+                if variant_form.cleaned_data
             ]
-            rows = [row for row in rows if row.get("sku")]
+            # product_create numbers the variants itself, in the order given.
+            rows = sorted(
+                (row for row in rows if row.get("sku")), key=lambda r: r.get("position", 0)
+            )
+            rows = [{f: v for f, v in row.items() if f != "position"} for row in rows]
             product = product_create(
                 store=form.cleaned_data["store"],
                 variants=rows,

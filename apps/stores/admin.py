@@ -13,6 +13,7 @@ from apps.stores.admin_mixins import (
     ScopedInlineMixin,
     StoreScopedAdminMixin,
 )
+from apps.stores.forms import StoreMembershipForm
 from apps.stores.models import Store, StoreMembership
 from apps.stores.roles import Capability
 from apps.stores.scoping import forget_store_roles, is_platform_operator, store_ids_for
@@ -22,8 +23,8 @@ class MembershipInline(ScopedInlineMixin, TabularInline):
     model = StoreMembership
     parent_store_field = None
     change_capability = Capability.MANAGE_STORE
-    fields = ("user", "role")
-    autocomplete_fields = ("user",)
+    form = StoreMembershipForm
+    fields = ("email", "role")
     extra = 0
     tab = True
     verbose_name_plural = _("staff")
@@ -98,8 +99,8 @@ class StoreMembershipAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin
     list_filter = (("role", ChoicesDropdownFilter), ("user", AutocompleteSelectFilter))
     list_select_related = ("user", "store")
     search_fields = ("user__email", "user__first_name", "user__last_name", "store__name")
-    autocomplete_fields = ("user",)
-    fields = ("user", "store", "role")
+    form = StoreMembershipForm
+    fields = ("email", "store", "role")
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

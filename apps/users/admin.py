@@ -160,6 +160,10 @@ class UserAdmin(StoreScopedAdminMixin, BaseUserAdmin, ModelAdmin):
             return RequestBoundForm
         return form
 
+    def get_inline_instances(self, request, obj=None):
+        # The add form carries the first store role itself.
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
     def _visible(self, request, obj) -> bool:
         return self.get_queryset(request).filter(pk=obj.pk).exists()
 

@@ -1,0 +1,127 @@
+"""Product admin: writes go through the catalogue services; roles decide who edits."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from apps.catalog.models import Product, ProductStatus, ProductVariant
+from apps.dashboard.tests.world import build_store
+from apps.inventory.models import Stock
+from apps.stores.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+VARIANT_PREFIX = "variants"
+
+
+def product_form(
+    store, *, title="Linen shirt", handle="linen-shirt", variants=(), initial=0, existing=()
+):
+    data = {
+        "store": store.pk,
+        "title": title,
+        "handle": handle,
+        "status": ProductStatus.ACTIVE,
+        "description": "",
+        "category": "",
+        f"{VARIANT_PREFIX}-TOTAL_FORMS": len(existing) + len(variants),
+        f"{VARIANT_PREFIX}-INITIAL_FORMS": len(existing),
+        f"{VARIANT_PREFIX}-MIN_NUM_FORMS": 1,
+        f"{VARIANT_PREFIX}-MAX_NUM_FORMS": 1000,
+    }
+    rows = [*existing, *variants]
+    for index, row in enumerate(rows):
+        defaults = {
+            "title": "",
+            "compare_at_price": "",
+            "barcode": "",
+            "track_inventory": "on",
+            "low_stock_threshold": 5,
+            "position": index,
+            "product": "",
+        }
+        for key, value in {**defaults, **row}.items():
+            data[f"{VARIANT_PREFIX}-{index}-{key}"] = value
+    return data
+
+
+def test_owner_creates_a_product_with_variants_through_the_service(client):
+    shop = build_store("Alpha")
+    client.force_login(shop.staff[Role.OWNER])
+    response = client.post(
+        reverse("admin:catalog_product_add"),
+        product_form(
+            shop.store,
+            variants=[{"sku": "SHIRT-S", "price": "29.00"}, {"sku": "SHIRT-M", "price": "31.00"}],
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    product = Product.objects.get(store=shop.store, handle="linen-shirt")
+    skus = set(product.variants.values_list("sku", flat=True))
+    assert skus == {"SHIRT-S", "SHIRT-M"}
+    # the service gave every tracked variant its stock row
+    assert Stock.objects.filter(variant__product=product).count() == 2
+    assert product.history.exists()
+
+
+def test_duplicate_sku_is_a_message_not_a_crash(client):
+    shop = build_store("Alpha")
+    taken = shop.variants[0].sku
+    client.force_login(shop.staff[Role.MANAGER])
+    response = client.post(
+        reverse("admin:catalog_product_add"),
+        product_form(shop.store, variants=[{"sku": taken, "price": "5.00"}]),
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert any("already used" in str(m) for m in get_messages(response.wsgi_request))
+    assert not Product.objects.filter(handle="linen-shirt").exists()
+
+
+def test_editing_a_variant_goes_through_variant_update(client):
+    shop = build_store("Alpha")
+    product = shop.product
+    client.force_login(shop.staff[Role.MANAGER])
+    existing = [
+        {"id": v.pk, "sku": v.sku, "price": str(v.price), "title": v.title, "product": product.pk}
+        for v in product.variants.order_by("position", "pk")
+    ]
+    existing[0]["price"] = "12.50"
+    data = product_form(shop.store, title=product.title, handle=product.handle, existing=existing)
+    response = client.post(reverse("admin:catalog_product_change", args=(product.pk,)), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    variant = ProductVariant.objects.get(pk=existing[0]["id"])
+    assert str(variant.price) == "12.50"
+    assert variant.history.count() >= 2
+
+
+@pytest.mark.parametrize(
+    ("role", "can_edit"),
+    [(Role.OWNER, True), (Role.MANAGER, True), (Role.CLERK, False), (Role.VIEWER, False)],
+)
+def test_catalogue_editing_follows_the_role(client, role, can_edit):
+    shop = build_store("Alpha")
+    client.force_login(shop.staff[role])
+    url = reverse("admin:catalog_product_change", args=(shop.product.pk,))
+    page = client.get(url)
+    assert page.status_code == 200
+    assert ('name="title"' in page.content.decode()) is can_edit
+    assert (client.get(reverse("admin:catalog_product_add")).status_code == 200) is can_edit
+    response = client.post(
+        url, product_form(shop.store, title="Renamed", handle=shop.product.handle)
+    )
+    shop.product.refresh_from_db()
+    assert (shop.product.title == "Renamed") is can_edit
+    if not can_edit:
+        assert response.status_code == 403
+
+
+def test_product_search_by_sku_and_barcode(client):
+    shop = build_store("Alpha")
+    other = build_store("Bravo")
+    client.force_login(shop.staff[Role.VIEWER])
+    url = reverse("admin:catalog_product_changelist")
+    found = {p.pk for p in client.get(url, {"q": shop.variants[0].sku}).context["cl"].result_list}
+    assert found == {shop.product.pk}
+    found = {p.pk for p in client.get(url, {"q": other.variants[0].sku}).context["cl"].result_list}
+    assert found == set()
