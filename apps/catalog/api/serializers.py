@@ -174,7 +174,9 @@ class ProductStaffSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class VariantInputSerializer(serializers.Serializer):
+class ProductVariantInputSerializer(serializers.Serializer):
+    """A variant created with its product: positions follow the list order."""
+
     sku = serializers.CharField(max_length=64)
     title = serializers.CharField(max_length=255, required=False, allow_blank=True)
     options = serializers.DictField(child=serializers.CharField(max_length=100), required=False)
@@ -186,6 +188,9 @@ class VariantInputSerializer(serializers.Serializer):
     track_inventory = serializers.BooleanField(required=False)
     allow_backorder = serializers.BooleanField(required=False)
     low_stock_threshold = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+
+
+class VariantInputSerializer(ProductVariantInputSerializer):
     position = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
 
 
@@ -218,7 +223,7 @@ class ProductCreateInputSerializer(ProductInputSerializer):
     store = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, help_text="Id of one of your stores."
     )
-    variants = VariantInputSerializer(many=True, min_length=1, max_length=100)
+    variants = ProductVariantInputSerializer(many=True, min_length=1, max_length=100)
 
 
 class ProductUpdateInputSerializer(ProductInputSerializer):

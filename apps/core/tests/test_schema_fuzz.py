@@ -1,0 +1,77 @@
+"""Schemathesis against the live OpenAPI schema: every operation, as a signed-in user.
+
+The WSGI application is called in-process, so requests hit the test database with the
+seeded stores, products and orders. Hypothesis is derandomized (a fixed seed) and bounded by
+`max_examples`, so the run is reproducible and takes well under a minute.
+"""
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, Phase, settings
+from rest_framework_simplejwt.tokens import AccessToken
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    ignored_auth,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from apps.catalog.tests.factories import CategoryFactory, make_product
+from apps.inventory.tests.factories import receive
+from apps.orders.tests.factories import place_order
+from apps.stores.roles import Role
+from apps.stores.tests.factories import StoreFactory, staff_member
+from apps.users.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+MAX_EXAMPLES = 12
+
+# What the issue asks for (no 5xx, every response as documented) and that auth is enforced.
+# Left out: positive_data_acceptance (a schema-valid body may still name an unknown store or
+# variant, which is a 400 by design) and negative_data_rejection (DRF coerces 0 to "0" for
+# text fields and reads an empty filter as "no filter", both deliberate leniencies).
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    ignored_auth,
+]
+
+
+# Loaded at collection: schemathesis' lazy fixture loader does not support pytest 9 yet.
+# Building the schema touches no database.
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+
+
+@pytest.fixture
+def caller():
+    """An owner of one store who is also a customer there; a second store they cannot see."""
+    home, other = StoreFactory(slug="home"), StoreFactory(slug="other")
+    user = staff_member(home, Role.OWNER, email="owner@home.example")
+    category = CategoryFactory(slug="clothing")
+    for store in (home, other):
+        product = make_product(store, variants=2, category=category)
+        for variant in product.variants.all():
+            receive(variant, 50)
+        place_order(store, [(product.variants.first(), 1)], customer=user)
+        place_order(store, [(product.variants.last(), 1)], customer=UserFactory())
+    return {"Authorization": f"Bearer {AccessToken.for_user(user)}"}
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+def test_api_conforms_to_its_schema(case, caller):
+    case.call_and_validate(headers=caller, checks=CHECKS)
