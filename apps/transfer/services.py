@@ -275,11 +275,27 @@ def import_job_run_apply(job_id: int, *, actor=None) -> ImportJob:
     if job.status != JobStatus.APPLYING:
         return job
     actor = actor if actor is not None else job.created_by
-    with job.staged.open("rb") as handle:
-        plan = json.loads(handle.read())["plan"]
-    total = importers.plan_size(plan)
-    ImportJob.objects.filter(pk=job.pk).update(total_rows=total, heartbeat_at=timezone.now())
+    try:
+        with job.staged.open("rb") as handle:
+            plan = json.loads(handle.read())["plan"]
+    except (OSError, ValueError, KeyError):
+        _fail(
+            job,
+            _(
+                "The checked rows of this import are gone. Nothing was written; upload "
+                "the file again."
+            ),
+        )
+        return job
+    units = max(importers.plan_size(plan), 1)
+    rows = job.total_rows
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
     progress = JobProgress(job, inside_transaction=True)
+
+    def report(done: int) -> None:
+        # The plan counts writes, people count rows: show the share of the file's rows.
+        progress(min(rows, round(rows * done / units)))
+
     apply = importers.apply_catalog if job.kind == ImportKind.CATALOG else importers.apply_stock
     try:
         with transaction.atomic():
@@ -289,7 +305,7 @@ def import_job_run_apply(job_id: int, *, actor=None) -> ImportJob:
                 actor=actor,
                 reference=StockReference("import", str(job.pk)),
                 reason=_("Import #%(id)s") % {"id": job.pk},
-                progress=progress,
+                progress=report,
             )
     except (importers.StaleImport, IntegrityError):
         _fail(
@@ -319,8 +335,7 @@ def import_job_run_apply(job_id: int, *, actor=None) -> ImportJob:
     now = timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(
         status=JobStatus.SUCCEEDED,
-        rows_done=total,
-        total_rows=total,
+        rows_done=rows,
         stock_changes=moved,
         applied_at=now,
         finished_at=now,

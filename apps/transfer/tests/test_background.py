@@ -1,0 +1,129 @@
+"""Big files run in the task worker (the test settings run tasks immediately)."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.catalog.models import Product
+from apps.inventory.models import StockMovement
+from apps.transfer.models import ImportJob, JobStatus
+from apps.transfer.services import (
+    JobProgress,
+    import_job_apply,
+    import_job_create,
+    job_check_stale,
+)
+from apps.transfer.tests.conftest import csv_bytes, row
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(n):
+    return [row(f"p{i}", f"S-{i}", "2.00", on_hand="1") for i in range(n)]
+
+
+def test_large_file_validates_and_applies_in_the_worker(store, manager, settings):
+    settings.TRANSFER_BACKGROUND_ROWS = 100
+    job = import_job_create(
+        user=manager, store=store, kind="catalog", name="big.csv", content=csv_bytes(_rows(300))
+    )
+    assert job.task_id
+    assert job.status == JobStatus.PREVIEW
+    assert (job.rows_done, job.total_rows, job.created_count) == (300, 300, 300)
+    job = import_job_apply(job=job, user=manager)
+    assert job.status == JobStatus.SUCCEEDED
+    assert job.rows_done == job.total_rows == 300
+    assert job.finished_at and job.heartbeat_at
+    assert Product.objects.count() == 300
+    assert StockMovement.objects.filter(reference_id=str(job.pk)).count() == 300
+
+
+def test_progress_is_recorded_and_polled(client, store, manager):
+    job = import_job_create(
+        user=manager,
+        store=store,
+        kind="catalog",
+        name="a.csv",
+        content=csv_bytes(_rows(3)),
+        background=False,
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.APPLYING, total_rows=1000)
+    JobProgress(job)(400, force=True)
+    job.refresh_from_db()
+    assert job.rows_done == 400 and job.percent == 40
+    client.force_login(manager)
+    fragment = client.get(
+        reverse("admin:transfer_importjob_job", args=[job.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert 'hx-trigger="every 1s"' in fragment
+    assert "400 of 1,000 rows" in fragment
+    assert "0 errors so far" in fragment
+
+
+def test_a_dead_worker_leaves_the_job_failed_and_data_untouched(client, store, manager):
+    job = import_job_create(
+        user=manager,
+        store=store,
+        kind="catalog",
+        name="a.csv",
+        content=csv_bytes(_rows(3)),
+        background=False,
+    )
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.APPLYING, heartbeat_at=timezone.now() - timedelta(minutes=30)
+    )
+    client.force_login(manager)
+    page = client.get(reverse("admin:transfer_importjob_job", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert "stopped responding" in page.content.decode()
+    assert 'hx-trigger="every 1s"' not in page.content.decode()
+    assert not Product.objects.exists()
+
+
+def test_a_fresh_heartbeat_is_not_stale(store):
+    job = import_job_create(
+        user=None,
+        store=store,
+        kind="catalog",
+        name="a.csv",
+        content=csv_bytes(_rows(1)),
+        background=False,
+    )
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.APPLYING, heartbeat_at=timezone.now()
+    )
+    job.refresh_from_db()
+    assert job_check_stale(job).status == JobStatus.APPLYING
+
+
+def test_a_failing_apply_task_marks_the_job_failed(store, settings):
+    settings.TRANSFER_BACKGROUND_ROWS = 1
+    job = import_job_create(
+        user=None, store=store, kind="catalog", name="a.csv", content=csv_bytes(_rows(5))
+    )
+    job.staged.delete(save=True)
+    job.refresh_from_db()
+    job = import_job_apply(job=job, user=None)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert not Product.objects.exists()
+
+
+def test_apply_twice_is_refused(store):
+    from apps.core.errors import ApplicationError
+
+    job = import_job_create(
+        user=None,
+        store=store,
+        kind="catalog",
+        name="a.csv",
+        content=csv_bytes(_rows(2)),
+        background=False,
+    )
+    import_job_apply(job=job, user=None, background=False)
+    with pytest.raises(ApplicationError):
+        import_job_apply(job=job, user=None, background=False)
+    assert Product.objects.count() == 2
