@@ -40,6 +40,7 @@ PAYMENT_LABELS = {
     PaymentStatus.PAID: "success",
     PaymentStatus.REFUNDED: "info",
 }
+VALUE_LABELS = {**dict(OrderStatus.choices), **dict(PaymentStatus.choices)}
 PAYMENT_ACTION_LABELS = {PaymentStatus.PAID: _("Mark paid"), PaymentStatus.REFUNDED: _("Refund")}
 # A bulk action runs each order through the service in its own transaction; a cap keeps
 # one request from locking thousands of rows after a "select all".
@@ -192,7 +193,14 @@ class OrderAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
             "order_payments": payment_options(order, request.user),
             "can_note": user_can(request.user, order.store_id, Capability.FULFIL_ORDERS),
             "note_form": OrderNoteForm(),
-            "order_events": order.events.select_related("actor").order_by("-created_at", "-id"),
+            "order_events": [
+                (
+                    event,
+                    VALUE_LABELS.get(event.from_value, ""),
+                    VALUE_LABELS.get(event.to_value, ""),
+                )
+                for event in order.events.select_related("actor").order_by("-created_at", "-id")
+            ],
             "status_shipped": OrderStatus.SHIPPED,
             "status_returned": OrderStatus.RETURNED,
         }
