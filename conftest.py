@@ -1,6 +1,9 @@
 import pytest
 from django.db import connection
 
+# Playwright + Chromium fixtures for the tests marked `browser`.
+pytest_plugins = ["apps.core.tests.browser"]
+
 
 def pytest_collection_modifyitems(config, items):
     if connection.vendor == "postgresql":

@@ -12,6 +12,10 @@ handler500 = "apps.core.api.server_error"
 urlpatterns = [
     path("health/", liveness, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # HTMX staff pages inside the admin chrome; before admin.site.urls, which would read
+    # "queue" and "desk" as object ids.
+    path("admin/orders/order/queue/", include("apps.orders.admin_views")),
+    path("admin/inventory/stock/desk/", include("apps.inventory.admin_views")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("nexus.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

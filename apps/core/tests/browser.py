@@ -1,0 +1,93 @@
+"""Browser-test fixtures: headless Debian Chromium driven by Playwright against `live_server`.
+
+Registered from the root conftest.py (`pytest_plugins`). Without Chromium the tests are
+skipped with the reason shown; with NEXUS_REQUIRE_BROWSER=1 (CI) a missing Chromium fails them,
+so CI can never pass by silently skipping. A failing test leaves a full-page screenshot in
+test-artifacts/.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent.parent
+ARTIFACTS = BASE_DIR / "test-artifacts"
+CHROMIUM = os.environ.get("NEXUS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "pass-12345-word"  # what apps.users.tests.factories.UserFactory sets
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    # The page fixture reads this at teardown to decide whether to keep a screenshot.
+    setattr(item, f"_nexus_report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        reason = f"Chromium not found at {CHROMIUM} (install Debian's chromium package)"
+        if os.environ.get("NEXUS_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{reason}; NEXUS_REQUIRE_BROWSER=1 forbids skipping browser tests.")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread; Django would then
+    # refuse the test's own (synchronous) database calls.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def browser_page(chromium, live_server, request):
+    """A fresh browser context on the live server; screenshot kept if the test fails."""
+    context = chromium.new_context(base_url=live_server.url, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    report = getattr(request.node, "_nexus_report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    context.close()
+
+
+def admin_login(page, email: str, path: str, password: str = PASSWORD) -> None:
+    """Open `path` signed out, sign in on the admin login form it sends you to, land on `path`."""
+    page.goto(path)
+    page.wait_for_url(re.compile(r".*/admin/login/.*"))
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", password)
+    page.click("[type=submit]")
+    page.wait_for_url(re.compile(rf".*{re.escape(path)}$"))
+
+
+def mark_page(page) -> None:
+    """Tag the loaded document; `same_page` tells later whether a full page load happened."""
+    page.evaluate("window.__nexusMarker = 'still here'")
+
+
+def same_page(page) -> bool:
+    return page.evaluate("window.__nexusMarker") == "still here"

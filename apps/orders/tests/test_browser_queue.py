@@ -1,0 +1,101 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from apps.catalog.tests.factories import make_variant
+from apps.core.tests.browser import admin_login, mark_page, same_page
+from apps.inventory.tests.factories import receive
+from apps.orders.models import OrderEventType
+from apps.orders.services import order_transition
+from apps.orders.tests.factories import place_order
+from apps.orders.transitions import OrderStatus
+from apps.stores.roles import Role
+from apps.stores.tests.factories import StoreFactory, staff_member
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def shop():
+    store = StoreFactory(name="Alpha")
+    kettle = make_variant(store, title="Kettle")
+    mug = make_variant(store, title="Mug")
+    receive(kettle, 10)
+    receive(mug, 10)
+    clerk = staff_member(store, Role.CLERK, email="clerk@example.com")
+    manager = staff_member(store, Role.MANAGER, email="manager@example.com")
+    first = place_order(store, [(kettle, 2)])
+    second = place_order(store, [(mug, 1)])
+    third = place_order(store, [(kettle, 1)])
+    return {"clerk": clerk, "manager": manager, "orders": (first, second, third), "mug": mug}
+
+
+def test_a_clerk_confirms_and_ships_without_a_page_load(browser_page, shop):
+    page = browser_page
+    first, second, third = shop["orders"]
+    admin_login(page, "clerk@example.com", "/admin/orders/order/queue/")
+    mark_page(page)
+    expect(page.locator("#queue-count-pending")).to_have_text("3")
+
+    row = page.locator(f"#order-{first.pk}")
+    row.get_by_role("button", name="Confirm").click()
+    expect(row.locator("[data-role=status]")).to_have_text("Confirmed")
+    expect(page.locator("#queue-count-pending")).to_have_text("2")
+    expect(page.locator("#queue-count-confirmed")).to_have_text("1")
+    expect(row).to_be_focused()
+
+    row.get_by_placeholder("Tracking no. (optional)").fill("TRK-777")
+    row.get_by_role("button", name="Ship").click()
+    expect(row.locator("[data-role=status]")).to_have_text("Shipped")
+    expect(row).to_contain_text("Tracking: TRK-777")
+    expect(page.locator("#queue-count-shipped")).to_have_text("1")
+    assert same_page(page)
+
+    first.refresh_from_db()
+    assert first.status == OrderStatus.SHIPPED
+    timeline = list(
+        first.events.filter(type=OrderEventType.STATUS_CHANGED)
+        .order_by("created_at", "pk")
+        .values_list("from_value", "to_value", "actor__email")
+    )
+    assert timeline == [
+        ("pending", "confirmed", "clerk@example.com"),
+        ("confirmed", "shipped", "clerk@example.com"),
+    ]
+
+
+def test_search_narrows_the_list_and_the_url_follows(browser_page, shop):
+    page = browser_page
+    first, second, third = shop["orders"]
+    admin_login(page, "clerk@example.com", "/admin/orders/order/queue/")
+    mark_page(page)
+    expect(page.locator("article[id^=order-]")).to_have_count(3)
+
+    page.keyboard.press("/")
+    expect(page.locator("#queue-q")).to_be_focused()
+    page.keyboard.type(shop["mug"].sku)
+    expect(page.locator("article[id^=order-]")).to_have_count(1)
+    expect(page.locator(f"#order-{second.pk}")).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"q={re.escape(shop['mug'].sku)}"))
+
+    page.locator("#queue-q").fill("")
+    expect(page.locator("article[id^=order-]")).to_have_count(3)
+    page.get_by_label("Pending").check()
+    expect(page).to_have_url(re.compile(r"status=pending"))
+    assert same_page(page)
+
+
+def test_an_error_shows_in_the_row(browser_page, shop):
+    page = browser_page
+    first, second, third = shop["orders"]
+    admin_login(page, "clerk@example.com", "/admin/orders/order/queue/")
+    mark_page(page)
+    # Someone else cancels the order while the clerk has the queue open.
+    order_transition(order=third, to_status=OrderStatus.CANCELLED, actor=shop["manager"])
+
+    row = page.locator(f"#order-{third.pk}")
+    row.get_by_role("button", name="Confirm").click()
+    expect(row.get_by_role("alert")).to_contain_text("cannot become confirmed")
+    expect(row.locator("[data-role=status]")).to_have_text("Cancelled")
+    assert same_page(page)
