@@ -7,7 +7,9 @@ seeded stores, products and orders. Hypothesis is derandomized (a fixed seed) an
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from rest_framework_simplejwt.tokens import AccessToken
 from schemathesis.checks import not_a_server_error
@@ -47,6 +49,17 @@ CHECKS = [
 # Loaded at collection: schemathesis' lazy fixture loader does not support pytest 9 yet.
 # Building the schema touches no database.
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction():
+    """Django's request signals close "old" connections, which would end the test's
+    transaction mid-test; its own test client switches them off the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

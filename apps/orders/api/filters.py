@@ -1,19 +1,34 @@
+from datetime import UTC
+
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 
 from apps.orders.models import Order, OrderLine
 from apps.orders.transitions import OrderStatus, PaymentStatus
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """Compares in UTC. PostgreSQL refuses UTC offsets beyond ±15:59 that ISO 8601 allows."""
+
+    def filter(self, qs, value):
+        if value is not None:
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:
+                raise ValidationError({self.field_name: [_("Date out of range.")]}) from None
+        return super().filter(qs, value)
 
 
 class StaffOrderFilter(django_filters.FilterSet):
     store = django_filters.NumberFilter(field_name="store_id", label=_("Store id"))
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
     payment_status = django_filters.ChoiceFilter(choices=PaymentStatus.choices)
-    placed_after = django_filters.IsoDateTimeFilter(
+    placed_after = UtcDateTimeFilter(
         field_name="placed_at", lookup_expr="gte", label=_("Placed at or after")
     )
-    placed_before = django_filters.IsoDateTimeFilter(
+    placed_before = UtcDateTimeFilter(
         field_name="placed_at", lookup_expr="lt", label=_("Placed before")
     )
     search = django_filters.CharFilter(

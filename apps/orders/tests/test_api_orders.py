@@ -346,3 +346,12 @@ def test_staff_order_list_query_count_does_not_grow(page_size, django_assert_num
     with django_assert_num_queries(4):
         response = client.get(f"/api/v1/staff/orders/?page_size={page_size}")
     assert len(response.json()["results"]) == page_size
+
+
+def test_staff_order_dates_with_extreme_offsets_are_handled(two_shops):
+    client = client_for(UserFactory(is_staff=True, is_superuser=True))
+    extreme = client.get("/api/v1/staff/orders/?placed_before=0397-09-09T13%3A55%3A53%2B19%3A50")
+    assert extreme.status_code == 200
+    assert extreme.json()["results"] == []
+    overflow = client.get("/api/v1/staff/orders/?placed_after=0001-01-01T00%3A00%3A00%2B20%3A00")
+    assert overflow.status_code == 400
