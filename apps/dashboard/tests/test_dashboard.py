@@ -94,3 +94,31 @@ def test_switching_to_a_foreign_store_is_refused(client):
     client.post(reverse("admin:stores_store_switch"), {"store": bravo.store.pk})
     shown = client.get(reverse("admin:orders_order_changelist")).context["cl"].result_list
     assert [o.pk for o in shown] == [alpha.orders[0].pk]
+
+
+def test_sidebar_groups_links_and_scoped_pending_badge(client):
+    alpha = build_store("Alpha", orders=2)
+    build_store("Bravo", orders=3)
+    client.force_login(alpha.staff[Role.CLERK])
+    response = client.get(reverse("admin:orders_order_changelist"))
+    sidebar = {group["title"]: group for group in response.context["sidebar_navigation"]}
+    assert list(sidebar) == ["Stores", "Catalogue", "Inventory", "Orders", "Customers & staff"]
+    orders = {item["title"]: item for item in sidebar["Orders"]["items"]}
+    assert str(orders["Orders"]["badge_callback"]) == "2"
+    assert orders["Fulfilment queue"]["link"] == "/admin/orders/order/queue/"
+    desk = {item["title"]: item for item in sidebar["Inventory"]["items"]}["Stock desk"]
+    assert desk["link"] == "/admin/inventory/stock/desk/" and desk["has_permission"]
+
+
+def test_viewer_gets_no_stock_desk_or_queue_links(client):
+    alpha = build_store("Alpha", orders=0)
+    client.force_login(alpha.staff[Role.VIEWER])
+    response = client.get(reverse("admin:index"))
+    items = {
+        item["title"]: item
+        for group in response.context["sidebar_navigation"]
+        for item in group["items"]
+    }
+    assert not items["Stock desk"]["has_permission"]
+    assert not items["Fulfilment queue"]["has_permission"]
+    assert not items["Sign-in attempts"]["has_permission"]
