@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url, reswap, retarget, trigger_client_event
 
 from apps.core.errors import ApplicationError, PermissionDenied
+from apps.dashboard.selectors import pending_order_count
 from apps.orders.models import Order, OrderLine
 from apps.orders.selectors import allowed_transitions, order_list_for_staff
 from apps.orders.services import order_transition
@@ -120,13 +121,6 @@ def _counts(user, store_id: int | None) -> dict[str, int]:
     return counts
 
 
-def _pending_for_badge(user, filters: QueueFilters, counts: dict[str, int]) -> int:
-    """The sidebar badge counts pending orders of all the user's stores."""
-    if filters.store_id is None:
-        return counts[OrderStatus.PENDING]
-    return _counts(user, None)[OrderStatus.PENDING]
-
-
 def _status_tabs(counts: dict[str, int]) -> list[dict]:
     tabs = [{"value": "", "label": _("All open"), "count": counts["all"], "key": "all"}]
     tabs += [
@@ -189,7 +183,6 @@ def order_queue(request):
     context.update(
         counts=counts,
         tabs=_status_tabs(counts),
-        pending_badge=_pending_for_badge(request.user, filters, counts),
     )
     if fragment:
         response = render(request, f"{TEMPLATE}#results", {**context, "oob": True})
@@ -281,7 +274,10 @@ def _row_response(request, order: Order, filters: QueueFilters, *, error="", sta
         retarget(response, f"#order-{order.pk}")
         reswap(response, "outerHTML")
     trigger_client_event(
-        response, "nexus:pending-count", {"value": _pending_for_badge(user, filters, counts)}
+        response,
+        "nexus:pending-count",
+        # The same figure the sidebar badge shows (it follows the dashboard's store switcher).
+        {"value": pending_order_count(user=user, request=request)},
     )
     trigger_client_event(
         response, "nexus:focus", {"selector": f"#order-{order.pk}"}, after="settle"

@@ -14,7 +14,7 @@ import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent.parent
 ARTIFACTS = BASE_DIR / "test-artifacts"
-CHROMIUM = os.environ.get("NEXUS_CHROMIUM", "/usr/bin/chromium")
+DEFAULT_CHROMIUM = "/usr/bin/chromium"  # Debian's package; .ci/run installs it
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -34,13 +34,20 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+def chromium_or_skip() -> str:
+    """The Chromium executable; skips the test without one, fails it when CI requires one."""
+    path = os.environ.get("NEXUS_CHROMIUM", DEFAULT_CHROMIUM)
+    if Path(path).is_file():
+        return path
+    reason = f"Chromium not found at {path} (install Debian's chromium package)"
+    if os.environ.get("NEXUS_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason}; NEXUS_REQUIRE_BROWSER=1 forbids skipping browser tests.")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def chromium():
-    if not Path(CHROMIUM).exists():
-        reason = f"Chromium not found at {CHROMIUM} (install Debian's chromium package)"
-        if os.environ.get("NEXUS_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{reason}; NEXUS_REQUIRE_BROWSER=1 forbids skipping browser tests.")
-        pytest.skip(reason)
+    executable = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop running in this thread; Django would then
@@ -49,7 +56,7 @@ def chromium():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
             yield browser
             browser.close()
     finally:
