@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -106,7 +106,16 @@ class ProductAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     fields = ("store", "title", "handle", "category", "status", "description")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(variants_total=Count("variants"))
+        # A correlated count runs for the rows on the page only; a JOIN + GROUP BY would
+        # aggregate every variant of the store before the LIMIT.
+        per_product = (
+            ProductVariant.objects.filter(product=OuterRef("pk"))
+            .order_by()
+            .values("product")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return super().get_queryset(request).annotate(variants_total=Subquery(per_product))
 
     @display(description=_("status"), ordering="status", label=STATUS_LABELS)
     def status_label(self, obj):

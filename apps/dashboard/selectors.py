@@ -110,9 +110,12 @@ def dashboard_data(*, user, request=None, now: datetime | None = None) -> Dashbo
 
     aggregates = {}
     for name, (start, previous_start) in starts.items():
+        # The previous period is cut at the same point of its course: today until now
+        # against yesterday until this time, not against the whole of yesterday.
+        previous_end = previous_start + (now - start)
         aggregates[f"{name}_now"] = Sum("total", filter=Q(placed_at__gte=start))
         aggregates[f"{name}_before"] = Sum(
-            "total", filter=Q(placed_at__gte=previous_start, placed_at__lt=start)
+            "total", filter=Q(placed_at__gte=previous_start, placed_at__lt=previous_end)
         )
     aggregates["orders_month"] = Count("id", filter=Q(placed_at__gte=starts["month"][0]))
     sales_rows = sales.values("currency").annotate(**aggregates).order_by("currency")

@@ -24,7 +24,7 @@ from apps.stores.admin_mixins import (
     StoreScopedAdminMixin,
 )
 from apps.stores.roles import Capability
-from apps.stores.scoping import user_can, user_can_anywhere
+from apps.stores.scoping import store_ids_for, user_can, user_can_anywhere
 
 ORDER_NUMBER = re.compile(r"^[A-Za-z0-9]{2,8}-\d+$")
 STATUS_LABELS = {
@@ -113,8 +113,8 @@ class OrderAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
                 "fields": (
                     "number",
                     "store",
-                    "status_label",
-                    "payment_label",
+                    "status",
+                    "payment_status",
                     "placed_at",
                     "tracking_number",
                 )
@@ -127,8 +127,8 @@ class OrderAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     readonly_fields = (
         "number",
         "store",
-        "status_label",
-        "payment_label",
+        "status",
+        "payment_status",
         "placed_at",
         "tracking_number",
         "customer",
@@ -165,6 +165,12 @@ class OrderAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
             a.get("country"),
         ]
         return ", ".join(p for p in parts if p) or "—"
+
+    def get_list_display(self, request):
+        store_ids = store_ids_for(request.user)
+        if store_ids is not None and len(store_ids) == 1:
+            return tuple(f for f in self.list_display if f != "store")
+        return self.list_display
 
     def has_fulfil_permission(self, request):
         return user_can_anywhere(request.user, Capability.FULFIL_ORDERS)
