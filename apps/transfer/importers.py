@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
@@ -20,6 +21,7 @@ from apps.catalog.resources import (
     CATALOG_PRODUCT_COLUMNS,
     CATALOG_REQUIRED_COLUMNS,
 )
+from apps.core.bulk import BulkWriter, reserve_ids
 from apps.inventory.models import STAFF_REASONS, MovementReason
 from apps.inventory.resources import STOCK_ALIASES, STOCK_COLUMNS, STOCK_REQUIRED_COLUMNS
 from apps.stores.models import Store
@@ -717,14 +719,53 @@ def _decimal_or_none(value):
     return None if value is None else Decimal(value)
 
 
+_PRODUCT_COLUMNS = (
+    "id",
+    "store",
+    "category",
+    "title",
+    "handle",
+    "description",
+    "status",
+    "created_at",
+    "updated_at",
+)
+_VARIANT_COLUMNS = (
+    "id",
+    "product",
+    "store",
+    "sku",
+    "title",
+    "options",
+    "price",
+    "compare_at_price",
+    "barcode",
+    "track_inventory",
+    "allow_backorder",
+    "low_stock_threshold",
+    "position",
+    "created_at",
+    "updated_at",
+)
+_HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user")
+
+
 def apply_catalog(
     *, store: Store, plan: dict, actor, reference, reason: str, progress: Progress | None = None
 ) -> int:
-    """Write a validated plan. The caller holds the transaction; returns stock movements made."""
-    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+    """Write a validated plan. The caller holds the transaction; returns stock movements made.
+
+    New rows go in through COPY on PostgreSQL (executemany elsewhere) with keys drawn from the
+    tables' sequences, together with their history rows; updates use bulk updates; stock
+    goes through the inventory service, which writes the ledger.
+    """
+    from simple_history.utils import bulk_update_with_history
 
     from apps.inventory.services import StockChange, stock_change_bulk, stock_ensure_bulk
 
+    now = timezone.now()
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    history_tail = (now, reason[:100], "+", actor_id)
     history = {"default_user": actor, "default_change_reason": reason, "batch_size": 1000}
     done = 0
 
@@ -734,95 +775,117 @@ def apply_catalog(
         if progress:
             progress(done)
 
-    new_products = [
-        Product(
-            store=store,
-            handle=handle,
-            title=values["title"],
-            description=values["description"],
-            category_id=values["category_id"],
-            status=values["status"],
+    products = BulkWriter(Product, list(_PRODUCT_COLUMNS))
+    product_history = BulkWriter(Product.history.model, [*_PRODUCT_COLUMNS, *_HISTORY_COLUMNS])
+    product_ids: dict[str, int] = {}
+    new_products = plan["products_new"]
+    for (handle, values), pk in zip(
+        new_products.items(), reserve_ids(Product, len(new_products)), strict=True
+    ):
+        row = (
+            pk,
+            store.pk,
+            values["category_id"],
+            values["title"],
+            handle,
+            values["description"],
+            values["status"],
+            now,
+            now,
         )
-        for handle, values in plan["products_new"].items()
-    ]
-    for chunk in _chunks(new_products, 5000):
-        bulk_create_with_history(chunk, Product, **history)
-    product_ids = {p.handle: p.pk for p in new_products}
+        products.add(row)
+        product_history.add(row + history_tail)
+        product_ids[handle] = pk
+    products.flush()
+    product_history.flush()
     advance(len(new_products))
 
     updates = {int(pk): changes for pk, changes in plan["products_update"].items()}
-    if updates:
-        for chunk in _chunks(sorted(updates)):
-            products = list(Product.objects.filter(store=store, pk__in=chunk))
-            if len(products) != len(chunk):
-                raise StaleImport
-            touched: set[str] = {"updated_at"}
-            for product in products:
-                for name, value in updates[product.pk].items():
-                    setattr(product, name, value)
-                    touched.add(name)
-            bulk_update_with_history(products, Product, fields=sorted(touched), **history)
-        advance(len(updates))
+    for chunk in _chunks(sorted(updates)):
+        rows = list(Product.objects.filter(store=store, pk__in=chunk))
+        if len(rows) != len(chunk):
+            raise StaleImport
+        touched: set[str] = {"updated_at"}
+        for product in rows:
+            product.updated_at = now
+            for name, value in updates[product.pk].items():
+                setattr(product, name, value)
+                touched.add(name)
+        bulk_update_with_history(rows, Product, fields=sorted(touched), **history)
+        advance(len(rows))
 
-    existing_handles = [h for h, *_r in plan["variants_new"] if h not in product_ids]
-    for chunk in _chunks(sorted(set(existing_handles))):
+    missing_handles = sorted({h for h, *_r in plan["variants_new"]} - set(product_ids))
+    for chunk in _chunks(missing_handles):
         product_ids.update(
             Product.objects.filter(store=store, handle__in=chunk).values_list("handle", "pk")
         )
-    new_variants = []
-    opening_stock = []
-    for handle, sku, position, values, on_hand in plan["variants_new"]:
+    variants = BulkWriter(ProductVariant, list(_VARIANT_COLUMNS))
+    variant_history = BulkWriter(
+        ProductVariant.history.model, [*_VARIANT_COLUMNS, *_HISTORY_COLUMNS]
+    )
+    stock_changes = []
+    new_variants = plan["variants_new"]
+    for (handle, sku, position, values, on_hand), pk in zip(
+        new_variants, reserve_ids(ProductVariant, len(new_variants)), strict=True
+    ):
         if handle not in product_ids:
             raise StaleImport
-        variant = ProductVariant(
-            product_id=product_ids[handle],
-            store=store,
-            sku=sku,
-            title=values["title"],
-            price=Decimal(values["price"]),
-            compare_at_price=_decimal_or_none(values["compare_at_price"]),
-            barcode=values["barcode"],
-            track_inventory=values["track_inventory"],
-            allow_backorder=values["allow_backorder"],
-            low_stock_threshold=values["low_stock_threshold"],
-            position=position,
+        row = (
+            pk,
+            product_ids[handle],
+            store.pk,
+            sku,
+            values["title"],
+            {},
+            Decimal(values["price"]),
+            _decimal_or_none(values["compare_at_price"]),
+            values["barcode"],
+            values["track_inventory"],
+            values["allow_backorder"],
+            values["low_stock_threshold"],
+            position,
+            now,
+            now,
         )
-        new_variants.append(variant)
-        if on_hand:
-            opening_stock.append((variant, on_hand))
-    for chunk in _chunks(new_variants, 5000):
-        bulk_create_with_history(chunk, ProductVariant, **history)
-        advance(len(chunk))
+        variants.add(row)
+        variant_history.add(row + history_tail)
+        if values["track_inventory"]:
+            # Every tracked variant gets its Stock row here, with its opening count if any.
+            stock_changes.append(
+                StockChange(variant_id=pk, set_on_hand=on_hand or 0, reason=MovementReason.IMPORT)
+            )
+        if len(variants.rows) >= 5000:
+            advance(len(variants.rows))
+    advance(len(variants.rows))
+    variants.flush()
+    variant_history.flush()
 
     variant_updates = dict(plan["variants_update"])
     ensure = set(plan["ensure"])
-    updated_variants = []
+    flipped = []
     for chunk in _chunks(sorted(variant_updates)):
-        variants = list(ProductVariant.objects.filter(store=store, pk__in=chunk))
-        if len(variants) != len(chunk):
+        rows = list(ProductVariant.objects.filter(store=store, pk__in=chunk))
+        if len(rows) != len(chunk):
             raise StaleImport
         touched = {"updated_at"}
-        for variant in variants:
+        for variant in rows:
+            variant.updated_at = now
             for name, value in variant_updates[variant.pk].items():
                 if name in ("price", "compare_at_price"):
                     value = _decimal_or_none(value)
                 setattr(variant, name, value)
                 touched.add(name)
-        bulk_update_with_history(variants, ProductVariant, fields=sorted(touched), **history)
-        updated_variants.extend(v for v in variants if v.pk in ensure)
-        advance(len(variants))
+        bulk_update_with_history(rows, ProductVariant, fields=sorted(touched), **history)
+        flipped.extend(v for v in rows if v.pk in ensure)
+        advance(len(rows))
 
-    stock_ensure_bulk(variants=[v for v in new_variants if v.track_inventory])
-    stock_ensure_bulk(variants=updated_variants)
-    changes = [
-        StockChange(variant_id=variant.pk, set_on_hand=on_hand, reason=MovementReason.IMPORT)
-        for variant, on_hand in opening_stock
-    ] + [
+    stock_ensure_bulk(variants=flipped)
+    stock_changes.extend(
         StockChange(variant_id=variant_id, set_on_hand=on_hand, reason=MovementReason.IMPORT)
         for variant_id, on_hand in plan["stock"]
-    ]
-    moved = stock_change_bulk(changes=changes, actor=actor, reference=reference)
-    advance(len(changes))
+    )
+    moved = stock_change_bulk(changes=stock_changes, actor=actor, reference=reference)
+    advance(len(plan["stock"]))
     return moved
 
 

@@ -13,6 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.catalog.resources import CATALOG_EXPORT_COLUMNS, catalog_export_rows
 from apps.core.errors import ApplicationError
@@ -269,6 +270,19 @@ def import_job_apply(*, job: ImportJob, user, background: bool | None = None) ->
     return job
 
 
+_STALE_MESSAGE = gettext_lazy(
+    "The catalogue changed after the preview (another import or an edit). "
+    "Nothing was written; upload the file again to see a fresh preview."
+)
+
+
+def _is_integrity_error(error: Exception) -> bool:
+    """Django's IntegrityError, or the driver's own from COPY (SQLSTATE class 23)."""
+    return isinstance(error, IntegrityError) or str(getattr(error, "pgcode", "") or "").startswith(
+        "23"
+    )
+
+
 def import_job_run_apply(job_id: int, *, actor=None) -> ImportJob:
     """The write itself, in one transaction: on any failure nothing of it stays."""
     job = ImportJob.objects.select_related("store", "created_by").get(pk=job_id)
@@ -308,13 +322,7 @@ def import_job_run_apply(job_id: int, *, actor=None) -> ImportJob:
                 progress=report,
             )
     except (importers.StaleImport, IntegrityError):
-        _fail(
-            job,
-            _(
-                "The catalogue changed after the preview (another import or an edit). "
-                "Nothing was written; upload the file again to see a fresh preview."
-            ),
-        )
+        _fail(job, str(_STALE_MESSAGE))
         return job
     except StockChangesRefused as error:
         _fail(
@@ -326,7 +334,10 @@ def import_job_run_apply(job_id: int, *, actor=None) -> ImportJob:
     except ApplicationError as error:
         _fail(job, _("Nothing was written: %(why)s") % {"why": error.message})
         return job
-    except Exception:
+    except Exception as error:
+        if _is_integrity_error(error):
+            _fail(job, str(_STALE_MESSAGE))
+            return job
         logger.exception("Import %s failed while applying", job.pk)
         _fail(job, _("Nothing was written because of an unexpected error."))
         return job
