@@ -5,6 +5,7 @@ gets COPY from an in-memory buffer, other databases a plain executemany. Rows sk
 (no save(), no signals, no auto_now), so generators set every column themselves.
 """
 
+import csv
 import io
 import json
 from datetime import datetime
@@ -12,31 +13,21 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import Max, Model
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+class JsonText(str):
+    """A value for a JSON column that is already serialised (e.g. reused across many rows)."""
 
 
-def _copy_text(value) -> str:
-    """One value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False).translate(_COPY_ESCAPES)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
+def _json(value) -> str:
+    return value if isinstance(value, JsonText) else json.dumps(value, ensure_ascii=False)
 
 
 class BulkWriter:
     """Buffers rows of one model and writes them in batches.
 
     `fields` are model field names (the primary key included); rows are tuples in that
-    order. Call `flush()` once more at the end.
+    order. Call `flush()` once more at the end. Values are plain Python: str, int, bool,
+    None, datetime, decimal strings; JSON columns take Python data or JsonText.
     """
 
     def __init__(self, model: type[Model], fields: list[str], *, batch_size: int = 20_000):
@@ -46,10 +37,16 @@ class BulkWriter:
         self.batch_size = batch_size
         self.rows: list[tuple] = []
         self.written = 0
+        model_fields = [model._meta.get_field(name) for name in fields]
         self._json_positions = [
-            i
-            for i, name in enumerate(fields)
-            if model._meta.get_field(name).get_internal_type() == "JSONField"
+            i for i, f in enumerate(model_fields) if f.get_internal_type() == "JSONField"
+        ]
+        # In COPY's CSV format an unquoted empty value is NULL; text columns that cannot be
+        # NULL read it as "" instead.
+        self._not_null_text = [
+            f.column
+            for f in model_fields
+            if not f.null and f.get_internal_type() in {"CharField", "TextField", "SlugField"}
         ]
 
     def add(self, row: tuple) -> None:
@@ -67,35 +64,46 @@ class BulkWriter:
         self.written += len(self.rows)
         self.rows = []
 
+    def _with_json(self, rows: list[tuple]) -> list:
+        if not self._json_positions:
+            return rows
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i in self._json_positions:
+                values[i] = _json(values[i])
+            converted.append(values)
+        return converted
+
     def _copy(self) -> None:
         buffer = io.StringIO()
-        buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in self.rows)
+        # The C csv writer is what makes millions of rows cheap to serialise.
+        csv.writer(buffer, lineterminator="\n").writerows(self._with_json(self.rows))
         buffer.seek(0)
-        columns = ", ".join(connection.ops.quote_name(c) for c in self.columns)
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(c) for c in self.columns)
+        options = "FORMAT csv"
+        if self._not_null_text:
+            options += f", FORCE_NOT_NULL ({', '.join(quote(c) for c in self._not_null_text)})"
         with connection.cursor() as cursor:
             cursor.copy_expert(
-                f"COPY {connection.ops.quote_name(self.table)} ({columns}) FROM STDIN", buffer
+                f"COPY {quote(self.table)} ({columns}) FROM STDIN WITH ({options})", buffer
             )
 
     def _insert(self) -> None:
         ops = connection.ops
-        json_positions = self._json_positions
 
-        def adapt(row):
-            values = list(row)
-            for i, value in enumerate(values):
-                if isinstance(value, datetime):
-                    values[i] = ops.adapt_datetimefield_value(value)
-                elif i in json_positions:
-                    values[i] = json.dumps(value, ensure_ascii=False)
-            return values
+        def adapt(values):
+            return [
+                ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v for v in values
+            ]
 
         columns = ", ".join(ops.quote_name(c) for c in self.columns)
         placeholders = ", ".join(["%s"] * len(self.columns))
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {ops.quote_name(self.table)} ({columns}) VALUES ({placeholders})",
-                [adapt(row) for row in self.rows],
+                [adapt(row) for row in self._with_json(self.rows)],
             )
 
 
@@ -130,3 +138,35 @@ def reset_sequences(models: list[type[Model]]) -> None:
                 f"FROM {connection.ops.quote_name(table)}) IS NOT NULL)",
                 [table, pk],
             )
+
+
+def reserve_ids(model: type[Model], count: int) -> list[int]:
+    """`count` fresh primary keys for rows written with BulkWriter while others keep writing.
+
+    PostgreSQL draws them from the table's sequence (no lock, safe beside concurrent inserts).
+    SQLite serialises writers, so the keys after the current maximum are free for the
+    transaction that writes them.
+    """
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    pk = model._meta.pk.column
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    first = next_id(model)
+    return list(range(first, first + count))
+
+
+def analyze(models: list[type[Model]]) -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk load, so the first queries
+    against the new rows do not plan as if the tables were empty."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")

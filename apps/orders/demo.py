@@ -14,6 +14,7 @@ command again changes nothing and takes a moment.
 """
 
 import heapq
+import json
 import math
 import random
 import time
@@ -27,7 +28,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
-from apps.core.bulk import BulkWriter, lock_tables, next_id, reset_sequences
+from apps.core.bulk import BulkWriter, JsonText, analyze, lock_tables, next_id, reset_sequences
 from apps.inventory.models import MovementReason, Stock, StockMovement
 from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine
 from apps.orders.transitions import OrderStatus, PaymentStatus, StockEffect, find_transition
@@ -259,14 +260,7 @@ class Customer:
     email: str
     name: str
     phone: str
-    address: dict
-
-
-@dataclass(order=True)
-class _Step:
-    at: float
-    seq: int
-    apply: Callable[[float], None] = field(compare=False)
+    address: JsonText
 
 
 @dataclass
@@ -328,6 +322,7 @@ class DemoSeeder:
                 _StoreSeeder(self, spec, categories, customers, n_orders).run()
             self.report.created_stores.append(spec.slug)
             self.log(f"  {spec.name}: done after {time.monotonic() - started:.1f} s")
+        analyze(BULK_MODELS)
         return self.report
 
     def _categories(self) -> dict[str, Category]:
@@ -407,7 +402,9 @@ class DemoSeeder:
             self.report.customers += len(missing)
             self.log(f"  {len(missing)} customers")
         return [
-            Customer(existing[email], email, f"{first} {last}", phone, address)
+            Customer(
+                existing[email], email, f"{first} {last}", phone, JsonText(json.dumps(address))
+            )
             for email, first, last, phone, address in planned
         ]
 
@@ -424,7 +421,8 @@ class _StoreSeeder:
         self.now = owner.now
         self.started = time.monotonic()
         self.stock: dict[int, list[int]] = {}  # stock id → [on_hand, allocated]
-        self.steps: list[_Step] = []
+        # (time, sequence, apply): a heap of lifecycle steps that are due later.
+        self.steps: list[tuple[float, int, Callable[[float], None]]] = []
         self.step_seq = 0
 
     def run(self) -> None:
@@ -765,13 +763,13 @@ class _StoreSeeder:
         )
 
     def _run_steps_until(self, ts: float) -> None:
-        while self.steps and self.steps[0].at <= ts:
-            step = heapq.heappop(self.steps)
-            step.apply(step.at)
+        while self.steps and self.steps[0][0] <= ts:
+            at, _seq, apply = heapq.heappop(self.steps)
+            apply(at)
 
     def _schedule(self, at: float, apply: Callable[[float], None]) -> None:
         self.step_seq += 1
-        heapq.heappush(self.steps, _Step(at, self.step_seq, apply))
+        heapq.heappush(self.steps, (at, self.step_seq, apply))
 
     def _place(self, sellable: list[Sellable], placed_ts: float, status: str) -> None:
         rng = self.rng
