@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.catalog.models import ProductVariant
+from apps.core.bulk import BulkWriter, reserve_ids
 from apps.core.errors import ApplicationError, Conflict
 from apps.inventory.models import STAFF_REASONS, MovementReason, Stock, StockMovement
 
@@ -312,9 +313,27 @@ def _chunks(items: list, size: int = BULK_CHUNK):
 
 
 def stock_ensure_bulk(*, variants: Iterable[ProductVariant]) -> None:
-    """stock_ensure for any number of variants."""
-    for chunk in _chunks(list(variants)):
-        stock_ensure(variants=chunk)
+    """stock_ensure for any number of variants: missing rows are written in one COPY-speed
+    pass; the few existing rows whose backorder flag changed go through stock_ensure."""
+    tracked = [v for v in variants if v.track_inventory]
+    now = timezone.now()
+    writer = BulkWriter(
+        Stock, ["id", "variant", "store", "on_hand", "allocated", "allow_backorder", "updated_at"]
+    )
+    for chunk in _chunks(tracked):
+        existing = dict(
+            Stock.objects.filter(variant_id__in=[v.pk for v in chunk]).values_list(
+                "variant_id", "allow_backorder"
+            )
+        )
+        missing = [v for v in chunk if v.pk not in existing]
+        for variant, pk in zip(missing, reserve_ids(Stock, len(missing)), strict=True):
+            writer.add((pk, variant.pk, variant.store_id, 0, 0, variant.allow_backorder, now))
+        # Written per chunk: on SQLite the next chunk's keys start after these rows.
+        writer.flush()
+        flipped = [v for v in chunk if v.pk in existing and existing[v.pk] != v.allow_backorder]
+        if flipped:
+            stock_ensure(variants=flipped)
 
 
 def _write_on_hand(pairs: list[tuple[int, int]]) -> None:
@@ -368,6 +387,7 @@ def stock_change_bulk(
     variant_ids = sorted(by_variant)
     skus: dict[int, str] = {}
     stock_pks: list[int] = []
+    missing: list[tuple[int, int, bool]] = []
     for chunk in _chunks(variant_ids):
         variants = list(
             ProductVariant.objects.filter(pk__in=chunk).values_list(
@@ -375,18 +395,12 @@ def stock_change_bulk(
             )
         )
         existing = dict(Stock.objects.filter(variant_id__in=chunk).values_list("variant_id", "pk"))
-        missing = []
         for pk, sku, store_id, track, backorder in variants:
             skus[pk] = sku
             if not track:
                 problems.append(f"{sku} does not track inventory")
             elif pk not in existing:
-                missing.append(Stock(variant_id=pk, store_id=store_id, allow_backorder=backorder))
-        if missing:
-            Stock.objects.bulk_create(missing)
-            existing = dict(
-                Stock.objects.filter(variant_id__in=chunk).values_list("variant_id", "pk")
-            )
+                missing.append((pk, store_id, backorder))
         stock_pks.extend(existing.values())
     unknown = set(variant_ids) - set(skus)
     if unknown:
@@ -394,9 +408,61 @@ def stock_change_bulk(
     if problems:
         raise StockChangesRefused(problems)
 
+    now = timezone.now()
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     updates: list[tuple[int, int]] = []
-    movements: list[StockMovement] = []
-    actor = actor if actor is not None and actor.is_authenticated else None
+    movements = BulkWriter(
+        StockMovement,
+        [
+            "stock",
+            "store",
+            "reason",
+            "on_hand_delta",
+            "allocated_delta",
+            "on_hand_after",
+            "allocated_after",
+            "actor",
+            "reference_type",
+            "reference_id",
+            "note",
+            "created_at",
+        ],
+    )
+
+    def movement(stock_id, store_id, change, delta, on_hand, allocated):
+        movements.add(
+            (
+                stock_id,
+                store_id,
+                change.reason,
+                delta,
+                0,
+                on_hand,
+                allocated,
+                actor_id,
+                reference.type,
+                reference.id,
+                change.note[:255],
+                now,
+            )
+        )
+
+    # Rows created here are new in this transaction: nobody else can see or hold them, so
+    # they are written with their final count instead of being created, locked and updated.
+    new_stocks = BulkWriter(
+        Stock, ["id", "variant", "store", "on_hand", "allocated", "allow_backorder", "updated_at"]
+    )
+    for (variant_id, store_id, backorder), pk in zip(
+        missing, reserve_ids(Stock, len(missing)), strict=True
+    ):
+        change = by_variant[variant_id]
+        delta = change.delta if change.delta is not None else change.set_on_hand
+        if delta < 0:
+            problems.append(f"{skus[variant_id]}: on hand would go below zero ({delta})")
+            continue
+        new_stocks.add((pk, variant_id, store_id, delta, 0, backorder, now))
+        if delta:
+            movement(pk, store_id, change, delta, delta, 0)
     for chunk in _chunks(sorted(stock_pks)):
         locked = (
             Stock.objects.select_for_update()
@@ -420,23 +486,10 @@ def stock_change_bulk(
                 )
                 continue
             updates.append((pk, new_on_hand))
-            movements.append(
-                StockMovement(
-                    stock_id=pk,
-                    store_id=store_id,
-                    reason=change.reason,
-                    on_hand_delta=delta,
-                    allocated_delta=0,
-                    on_hand_after=new_on_hand,
-                    allocated_after=allocated,
-                    actor=actor,
-                    reference_type=reference.type,
-                    reference_id=reference.id,
-                    note=change.note[:255],
-                )
-            )
+            movement(pk, store_id, change, delta, new_on_hand, allocated)
     if problems:
         raise StockChangesRefused(problems)
+    new_stocks.flush()
     _write_on_hand(updates)
-    StockMovement.objects.bulk_create(movements, batch_size=BULK_CHUNK)
-    return len(movements)
+    movements.flush()
+    return movements.written
