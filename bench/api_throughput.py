@@ -352,6 +352,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per endpoint")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="alternating API/plain runs per endpoint"
+    )
     args = parser.parse_args()
 
     url, source = database_url()
@@ -364,7 +367,7 @@ def main() -> None:
     )
     print(
         f"load generator: {'wrk' if load is run_wrk else 'Python threads'}, "
-        f"{args.connections} connections, {args.duration} s per run"
+        f"{args.connections} connections, {args.rounds} x {args.duration} s per side"
     )
 
     port = free_port()
@@ -412,16 +415,27 @@ def main() -> None:
         print("-" * len(header))
         summary = []
         for label, method, api_path, plain_path, bodies, token in pairs:
-            results = {}
-            for side, path in (("API", api_path), ("plain", plain_path)):
-                options = {
-                    "method": method,
-                    "bodies": bodies,
-                    "token": token,
-                    "connections": args.connections,
-                }
+            options = {
+                "method": method,
+                "bodies": bodies,
+                "token": token,
+                "connections": args.connections,
+            }
+            runs = {"API": [], "plain": []}
+            for path in (api_path, plain_path):
                 load(port, path, duration=args.warmup, **options)
-                results[side] = result = load(port, path, duration=args.duration, **options)
+            # Alternate the sides so that a noisy neighbour hurts both alike.
+            for _round in range(args.rounds):
+                for side, path in (("API", api_path), ("plain", plain_path)):
+                    runs[side].append(load(port, path, duration=args.duration, **options))
+            results = {}
+            for side, measured in runs.items():
+                results[side] = result = {
+                    "rps": statistics.mean(r["rps"] for r in measured),
+                    "p50": statistics.median(r["p50"] for r in measured),
+                    "p99": max(r["p99"] for r in measured),
+                    "errors": sum(r["errors"] for r in measured),
+                }
                 print(
                     f"{label:28} {side:6} {result['rps']:8.1f} {result['p50']:8.1f} "
                     f"{result['p99']:8.1f} {result['errors']:7d}"

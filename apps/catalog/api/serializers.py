@@ -93,8 +93,16 @@ class ProductPublicDetailSerializer(ProductPublicSerializer):
     def to_representation(self, product):
         data = super().to_representation(product)
         data["description"] = product.description
+        category = product.category
         data["category_detail"] = (
-            CategoryPublicSerializer(product.category).data if product.category_id else None
+            None
+            if category is None
+            else {
+                "id": category.pk,
+                "name": category.name,
+                "slug": category.slug,
+                "parent": category.parent_id,
+            }
         )
         return data
 
