@@ -170,26 +170,3 @@ def analyze(models: list[type[Model]]) -> None:
     tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {tables}")
-
-
-def reserve_ids(model: type[Model], count: int) -> list[int]:
-    """`count` fresh primary keys for rows written with BulkWriter while others keep writing.
-
-    PostgreSQL draws them from the table's sequence (no lock, safe beside concurrent inserts).
-    SQLite serialises writers, so the keys after the current maximum are free for the
-    transaction that writes them.
-    """
-    if count <= 0:
-        return []
-    table = model._meta.db_table
-    pk = model._meta.pk.column
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-    first = next_id(model)
-    return list(range(first, first + count))
-

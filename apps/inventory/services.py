@@ -11,8 +11,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.catalog.models import ProductVariant
-from apps.core.bulk import BulkWriter, reserve_ids
+from apps.core.bulk import BulkWriter
 from apps.core.errors import ApplicationError, Conflict
+from apps.core.sequences import reserve_ids
 from apps.inventory.models import STAFF_REASONS, MovementReason, Stock, StockMovement
 
 

@@ -21,7 +21,8 @@ from apps.catalog.resources import (
     CATALOG_PRODUCT_COLUMNS,
     CATALOG_REQUIRED_COLUMNS,
 )
-from apps.core.bulk import BulkWriter, reserve_ids
+from apps.core.bulk import BulkWriter
+from apps.core.sequences import reserve_ids
 from apps.inventory.models import STAFF_REASONS, MovementReason
 from apps.inventory.resources import STOCK_ALIASES, STOCK_COLUMNS, STOCK_REQUIRED_COLUMNS
 from apps.stores.models import Store
