@@ -6,6 +6,7 @@ See .env.example for the full list of variables and their defaults.
 from datetime import timedelta
 from pathlib import Path
 
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -228,6 +229,9 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "apps.core.api.lockout_response"
 
 CORS_URLS_REGEX = r"^/api/.*$"
+# The storefront sends Idempotency-Key with orders and reads these answers' headers.
+CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Idempotent-Replayed"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

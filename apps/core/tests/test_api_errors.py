@@ -1,0 +1,94 @@
+import json
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.test import RequestFactory
+from rest_framework.test import APIClient
+
+from apps.core.api import exception_handler, server_error
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schema_is_yaml_and_json_on_request():
+    client = APIClient()
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    schema = yaml.safe_load(response.content)
+    assert schema["openapi"].startswith("3.")
+    as_json = client.get("/api/schema/?format=json")
+    assert json.loads(as_json.content)["paths"].keys() == schema["paths"].keys()
+    assert schema["components"]["securitySchemes"]["jwtAuth"]["scheme"] == "bearer"
+
+
+def test_every_operation_is_described_with_its_errors():
+    schema = yaml.safe_load(APIClient().get("/api/schema/").content)
+    operations = [
+        (path, method, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    ]
+    assert len(operations) >= 28
+    error_ref = "#/components/schemas/ErrorResponse"
+    for path, method, operation in operations:
+        assert operation.get("summary"), (method, path)
+        for code in ("401", "403", "404", "429"):
+            content = operation["responses"][code]["content"]["application/json"]
+            assert content["schema"]["$ref"] == error_ref, (method, path, code)
+        if method in ("post", "patch") and not path.endswith("/cancel/"):
+            assert "requestBody" in operation, (method, path)
+            assert "400" in operation["responses"]
+    order_create = schema["paths"]["/api/v1/orders/"]["post"]
+    assert {"409", "422"} <= set(order_create["responses"])
+
+
+def test_schema_validates_without_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_docs_pages_use_the_bundled_assets(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "drf_spectacular_sidecar" in html
+    assert "cdn.jsdelivr" not in html
+
+
+def test_unhandled_errors_keep_the_shape():
+    response = exception_handler(RuntimeError("boom"), {})
+    assert response.status_code == 500
+    assert response.data == {
+        "error": {"code": "server_error", "message": "An unexpected error occurred."}
+    }
+    assert "boom" not in str(response.data)
+    crashed = server_error(RequestFactory().get("/api/v1/products/"))
+    assert crashed.status_code == 500
+    assert json.loads(crashed.content)["error"]["code"] == "server_error"
+
+
+def test_unknown_urls_outside_the_api_keep_the_html_page(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+    api = client.get("/api/v1/no-such-page/")
+    assert api.json() == {"error": {"code": "not_found", "message": "Not found."}}
+
+
+def test_cors_allows_the_configured_storefront_origin(settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://shop.example.com"]
+    client = APIClient()
+    allowed = client.get("/api/v1/products/", HTTP_ORIGIN="https://shop.example.com")
+    assert allowed["Access-Control-Allow-Origin"] == "https://shop.example.com"
+    other = client.get("/api/v1/products/", HTTP_ORIGIN="https://evil.example.com")
+    assert "Access-Control-Allow-Origin" not in other
+    preflight = client.options(
+        "/api/v1/orders/",
+        HTTP_ORIGIN="https://shop.example.com",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, content-type, idempotency-key",
+    )
+    assert preflight.status_code == 200
+    assert "idempotency-key" in preflight["Access-Control-Allow-Headers"].lower()
+    assert "Retry-After" in allowed["Access-Control-Expose-Headers"]
