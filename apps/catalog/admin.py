@@ -99,6 +99,7 @@ class ProductAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     )
     list_filter_submit = True
     search_fields = ("title", "handle", "=variants__sku", "=variants__barcode")
+    list_before_template = "transfer/changelist_links.html"
     autocomplete_fields = ("category",)
     prepopulated_fields = {"handle": ("title",)}
     ordering = ("title", "id")

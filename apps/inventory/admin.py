@@ -54,6 +54,7 @@ class StockAdmin(StoreScopedAdminMixin, ModelAdmin):
     list_select_related = ("variant", "variant__product", "store")
     list_filter = (StockLevelFilter,)
     search_fields = ("=variant__sku", "=variant__barcode", "variant__product__title")
+    list_before_template = "transfer/changelist_links.html"
     fields = ("variant", "store", "on_hand", "allocated", "allow_backorder", "updated_at")
     readonly_fields = fields
     ordering = ("variant__sku",)

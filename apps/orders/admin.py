@@ -97,6 +97,7 @@ class OrderAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     list_filter_submit = True
     search_fields = ("number", "email", "lines__sku")
     search_help_text = _("An order number, a customer's email or a SKU.")
+    list_before_template = "transfer/changelist_links.html"
     ordering = ("-placed_at", "-id")
     paginator = EstimatedCountPaginator
     show_full_result_count = False

@@ -128,3 +128,18 @@ def test_export_streams_csv_of_my_stores_only(client, store, other_store, manage
     assert mine.variants.get().sku in text
     assert theirs.variants.get().sku not in text
     assert "'=HYPERLINK" in text
+
+
+def test_changelists_link_to_import_and_export(client, store, manager):
+    client.force_login(manager)
+    products = client.get(reverse("admin:catalog_product_changelist")).content.decode()
+    assert reverse("admin:transfer_importjob_new") + "?kind=catalog" in products
+    assert reverse("admin:transfer_exportjob_new") + "?kind=catalog" in products
+    orders = client.get(
+        reverse("admin:orders_order_changelist"), {"status__exact": "pending"}
+    ).content.decode()
+    assert "kind=orders&amp;filters=status__exact%3Dpending" in orders
+    clerk = staff_member(store, Role.CLERK)
+    client.force_login(clerk)
+    stock = client.get(reverse("admin:inventory_stock_changelist")).content.decode()
+    assert "kind=stock" in stock and reverse("admin:transfer_importjob_new") not in stock
