@@ -245,3 +245,16 @@ def test_customers_cannot_use_staff_endpoints():
     response = client_for(UserFactory()).get("/api/v1/staff/products/")
     assert response.status_code == 403
     assert APIClient().get("/api/v1/staff/products/").status_code == 401
+
+
+@pytest.mark.parametrize("page_size", [1, 10])
+def test_store_and_category_lists_cost_two_queries(page_size, django_assert_num_queries):
+    for _ in range(10):
+        StoreFactory()
+        CategoryFactory()
+    client = APIClient()
+    for path in ("/api/v1/stores/", "/api/v1/categories/"):
+        # count, page
+        with django_assert_num_queries(2):
+            response = client.get(f"{path}?page_size={page_size}")
+        assert len(response.json()["results"]) == page_size
