@@ -679,7 +679,7 @@ class _StoreSeeder:
             0,
             self.staff[Role.MANAGER].pk,
             "",
-            at - timedelta(minutes=5),
+            at,
             note="Supplier delivery",
         )
 

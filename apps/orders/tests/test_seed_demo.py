@@ -80,6 +80,21 @@ def test_orders_are_consistent_with_their_timeline_and_stock():
         assert stock.allow_backorder or stock.allocated <= stock.on_hand
 
 
+def test_movements_replay_in_time_order():
+    seed()
+
+    running: dict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
+    for movement in StockMovement.objects.order_by("created_at", "id"):
+        on_hand, allocated = running[movement.stock_id]
+        on_hand += movement.on_hand_delta
+        allocated += movement.allocated_delta
+        assert (movement.on_hand_after, movement.allocated_after) == (on_hand, allocated)
+        assert on_hand >= 0 and allocated >= 0
+        running[movement.stock_id] = (on_hand, allocated)
+    for stock in Stock.objects.all():
+        assert running[stock.pk] == (stock.on_hand, stock.allocated)
+
+
 def test_running_twice_changes_nothing():
     seed()
     before = counts()
