@@ -258,7 +258,6 @@ class Sellable:
 class Customer:
     id: int
     email: str
-    name: str
     phone: str
     address: JsonText
 
@@ -403,9 +402,9 @@ class DemoSeeder:
             self.log(f"  {len(missing)} customers")
         return [
             Customer(
-                existing[email], email, f"{first} {last}", phone, JsonText(json.dumps(address))
+                existing[email], email, phone, JsonText(json.dumps(address, ensure_ascii=False))
             )
-            for email, first, last, phone, address in planned
+            for email, _first, _last, phone, address in planned
         ]
 
 
