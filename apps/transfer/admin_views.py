@@ -20,7 +20,7 @@ from unfold.views import UnfoldModelAdminViewMixin
 from apps.core.errors import ApplicationError
 from apps.stores.roles import Capability
 from apps.stores.scoping import scope_queryset, user_can_anywhere
-from apps.transfer import exporting
+from apps.transfer import blobs, exporting
 from apps.transfer.forms import ExportForm, ImportUploadForm
 from apps.transfer.models import ExportJob, ExportKind, FileFormat, ImportJob, JobStatus
 from apps.transfer.services import (
@@ -251,10 +251,10 @@ class ExportDownloadView(_CapabilityView, View):
 
     def get(self, request, pk):
         job = get_object_or_404(_export_jobs(request.user), pk=pk)
-        if job.status != JobStatus.SUCCEEDED or not job.file:
+        if job.status != JobStatus.SUCCEEDED or not job.file_size:
             raise Http404
-        try:
-            handle = job.file.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        return _download(f"{job.kind}-{job.pk}.{job.file_format}", job.file_format, fileobj=handle)
+        return _download(
+            f"{job.kind}-{job.pk}.{job.file_format}",
+            job.file_format,
+            blobs.iter_blob(blobs.export_key(job)),
+        )

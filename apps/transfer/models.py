@@ -100,15 +100,13 @@ class TransferJob(models.Model):
 
 class ImportJob(TransferJob):
     kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
-    file = models.FileField(_("file"), upload_to="transfer/imports/%Y/%m/")
     original_name = models.CharField(_("file name"), max_length=255)
+    file_size = models.PositiveBigIntegerField(_("file size"), default=0)
     valid_only = models.BooleanField(
         _("import valid rows only"),
         default=False,
         help_text=_("Write the rows without errors and skip the others."),
     )
-    # The validated, normalised rows: apply writes them without reading the upload again.
-    staged = models.FileField(upload_to="transfer/staged/%Y/%m/", blank=True, editable=False)
     created_count = models.PositiveIntegerField(_("created"), default=0)
     updated_count = models.PositiveIntegerField(_("updated"), default=0)
     skipped_count = models.PositiveIntegerField(_("unchanged"), default=0)
@@ -140,7 +138,7 @@ class ExportJob(TransferJob):
     kind = models.CharField(_("kind"), max_length=16, choices=ExportKind.choices)
     # The changelist filters (a query string) the export was taken with, for the record.
     filters = models.TextField(_("filters"), blank=True)
-    file = models.FileField(_("file"), upload_to="transfer/exports/%Y/%m/", blank=True)
+    file_size = models.PositiveBigIntegerField(_("file size"), default=0)
 
     class Meta(TransferJob.Meta):
         verbose_name = _("export")
@@ -148,3 +146,20 @@ class ExportJob(TransferJob):
 
     def __str__(self):
         return f"{self.get_kind_display()} export #{self.pk}"
+
+
+class StoredChunk(models.Model):
+    """A compressed piece of a job's file (the upload, the checked plan, an export); see
+    apps/transfer/blobs.py."""
+
+    key = models.CharField(max_length=64)
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "seq"], name="storedchunk_key_seq_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.key}#{self.seq}"

@@ -3,12 +3,12 @@ all go through these functions: one code path for every surface."""
 
 import json
 import logging
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -29,7 +29,7 @@ from apps.orders.resources import (
 from apps.stores.models import Store
 from apps.stores.roles import Capability
 from apps.stores.scoping import require_capability, store_ids_for
-from apps.transfer import exporting, importers
+from apps.transfer import blobs, exporting, importers
 from apps.transfer.models import (
     ExportJob,
     ExportKind,
@@ -172,9 +172,10 @@ def import_job_create(
         valid_only=valid_only,
         status=JobStatus.QUEUED,
     )
-    job.file.save(name.rsplit("/", 1)[-1][:100] or "upload", ContentFile(content), save=False)
     job.heartbeat_at = timezone.now()
+    job.file_size = len(content)
     job.save()
+    blobs.write_blob(blobs.upload_key(job), content)
     if background is None:
         background = _runs_in_background(content)
     if background:
@@ -200,8 +201,7 @@ def import_job_validate(job: ImportJob) -> ImportJob:
     job.refresh_from_db()
     progress = JobProgress(job)
     try:
-        with job.file.open("rb") as handle:
-            raw = handle.read()
+        raw = blobs.read_blob(blobs.upload_key(job))
         table = read_table(raw, name=job.original_name)
         del raw
         ImportJob.objects.filter(pk=job.pk).update(total_rows=table.estimated_rows)
@@ -218,10 +218,8 @@ def import_job_validate(job: ImportJob) -> ImportJob:
         logger.exception("Import %s could not be validated", job.pk)
         _fail(job, _("The file could not be checked because of an unexpected error."))
         return job
-    job.staged.save(
-        f"import-{job.pk}.json",
-        ContentFile(json.dumps(staged.to_json(), separators=(",", ":")).encode()),
-        save=False,
+    blobs.write_blob(
+        blobs.plan_key(job), json.dumps(staged.to_json(), separators=(",", ":")).encode()
     )
     job.total_rows = staged.total_rows
     job.rows_done = staged.total_rows
@@ -290,8 +288,7 @@ def import_job_run_apply(job_id: int, *, actor=None) -> ImportJob:
         return job
     actor = actor if actor is not None else job.created_by
     try:
-        with job.staged.open("rb") as handle:
-            plan = json.loads(handle.read())["plan"]
+        plan = json.loads(blobs.read_blob(blobs.plan_key(job)))["plan"]
     except (OSError, ValueError, KeyError):
         _fail(
             job,
@@ -363,16 +360,17 @@ def import_job_discard(*, job: ImportJob, user) -> ImportJob:
         status=JobStatus.DISCARDED, finished_at=timezone.now()
     ):
         job.refresh_from_db()
-        job.staged.delete(save=True)
+        blobs.delete_blob(blobs.plan_key(job))
+        blobs.delete_blob(blobs.upload_key(job))
     return job
 
 
 def import_failed_rows(job: ImportJob):
     """(headers, rows) of the rows that failed, each with its errors in a last column."""
-    if not job.staged:
+    try:
+        data = json.loads(blobs.read_blob(blobs.plan_key(job)))
+    except FileNotFoundError:
         return [], iter(())
-    with job.staged.open("rb") as handle:
-        data = json.loads(handle.read())
     headers = ["row", *data["headers"], "errors"]
     return headers, ((row, *cells, message) for row, cells, message in data["failed_rows"])
 
@@ -481,16 +479,14 @@ def export_job_run(job_id: int, *, orders: QuerySet[Order] | None = None) -> Exp
             orders = _orders_from_filters(job)
         spec = export_spec(kind=job.kind, user=job.created_by, store=job.store, orders=orders)
         ExportJob.objects.filter(pk=job.pk).update(total_rows=spec.count)
-        from django.core.files.temp import NamedTemporaryFile
-
-        with NamedTemporaryFile(suffix=f".{job.file_format}") as tmp:
+        # XLSX is a zip that wants a seekable file: build in a temporary file, then store.
+        with tempfile.TemporaryFile() as tmp:
             export_write(spec, tmp, file_format=job.file_format, progress=progress)
-            tmp.flush()
             tmp.seek(0)
-            job.refresh_from_db()
-            from django.core.files import File
-
-            job.file.save(f"{job.kind}-{job.pk}.{job.file_format}", File(tmp), save=False)
+            writer = blobs.BlobWriter(blobs.export_key(job))
+            while piece := tmp.read(blobs.CHUNK_BYTES):
+                writer.write(piece)
+            size = writer.close()
     except ApplicationError as error:
         _fail(job, error.message)
         return job
@@ -499,6 +495,8 @@ def export_job_run(job_id: int, *, orders: QuerySet[Order] | None = None) -> Exp
         _fail(job, _("The export failed because of an unexpected error."))
         return job
     finished = timezone.now()
+    job.refresh_from_db()
+    job.file_size = size
     job.status = JobStatus.SUCCEEDED
     job.finished_at = finished
     job.heartbeat_at = finished

@@ -26,11 +26,6 @@ HEADER = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def csv_bytes(rows, *, header=HEADER, delimiter=",", encoding="utf-8", line_end="\n") -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator=line_end)

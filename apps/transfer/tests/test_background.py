@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.catalog.models import Product
 from apps.inventory.models import StockMovement
+from apps.transfer.blobs import delete_blob, plan_key
 from apps.transfer.models import ImportJob, JobStatus
 from apps.transfer.services import (
     JobProgress,
@@ -104,8 +105,7 @@ def test_a_failing_apply_task_marks_the_job_failed(store, settings):
     job = import_job_create(
         user=None, store=store, kind="catalog", name="a.csv", content=csv_bytes(_rows(5))
     )
-    job.staged.delete(save=True)
-    job.refresh_from_db()
+    delete_blob(plan_key(job))
     job = import_job_apply(job=job, user=None)
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
