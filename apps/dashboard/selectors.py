@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -25,6 +26,8 @@ NOT_SALES = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
 WAITING = (OrderStatus.PENDING, OrderStatus.CONFIRMED)
 CHART_DAYS = 30
 LIST_SIZE = 5
+# Sales figures may be this old; a dashboard reloaded all day must not rescan the orders.
+CACHE_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class Dashboard:
     top_products: list[dict]
     chart_days: list[date]
     chart_series: dict[str, list[Decimal]] = field(default_factory=dict)
+    computed_at: datetime | None = None
 
 
 def scoped_store_ids(*, user, request=None) -> list[int] | None:
@@ -87,67 +91,109 @@ def pending_order_count(*, user, request=None) -> int:
     return _scope(Order.objects.filter(status=OrderStatus.PENDING), store_ids).count()
 
 
-def _day_start(moment: datetime) -> datetime:
-    return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
+def _daily_rollup(orders: QuerySet, *, since: date, now: datetime) -> list[dict]:
+    """One scan of the last 60 days: per currency, day and status, the number of orders, their
+    total, and the part placed before this time of day (to cut a previous period where the
+    current one stands). Everything else on the dashboard is summed from these few rows."""
+    return list(
+        orders.filter(placed_at__gte=_day_start_of(since))
+        .annotate(day=TruncDate("placed_at"))
+        .values("currency", "day", "status")
+        .annotate(
+            n=Count("id"),
+            amount=Sum("total"),
+            amount_by_now=Sum(
+                "total", filter=Q(placed_at__time__lte=timezone.localtime(now).time())
+            ),
+        )
+        .order_by()
+    )
 
 
-def dashboard_data(*, user, request=None, now: datetime | None = None) -> Dashboard:
-    store_ids = scoped_store_ids(user=user, request=request)
-    now = now or timezone.now()
-    today = _day_start(now)
-    starts = {
-        "today": (today, today - timedelta(days=1)),
-        "week": (today - timedelta(days=6), today - timedelta(days=13)),
-        "month": (
-            today - timedelta(days=CHART_DAYS - 1),
-            today - timedelta(days=2 * CHART_DAYS - 1),
-        ),
-    }
-    oldest = starts["month"][1]
-    orders = _scope(Order.objects.all(), store_ids)
-    recent = orders.filter(placed_at__gte=oldest)
-    sales = recent.exclude(status__in=NOT_SALES)
+def _day_start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
-    aggregates = {}
-    for name, (start, previous_start) in starts.items():
+
+def _sales(rows: list[dict], today: date) -> list[CurrencySales]:
+    zero = Decimal("0")
+    spans = {"today": 1, "week": 7, "month": CHART_DAYS}
+    by_currency: dict[str, list[dict]] = {}
+    for row in rows:
+        if row["status"] not in NOT_SALES:
+            by_currency.setdefault(row["currency"], []).append(row)
+
+    def period(name, currency_rows):
+        span = spans[name]
+        start = today - timedelta(days=span - 1)
+        previous_start = start - timedelta(days=span)
         # The previous period is cut at the same point of its course: today until now
         # against yesterday until this time, not against the whole of yesterday.
-        previous_end = previous_start + (now - start)
-        aggregates[f"{name}_now"] = Sum("total", filter=Q(placed_at__gte=start))
-        aggregates[f"{name}_before"] = Sum(
-            "total", filter=Q(placed_at__gte=previous_start, placed_at__lt=previous_end)
+        previous_cut = previous_start + (today - start)
+        current = sum((r["amount"] for r in currency_rows if r["day"] >= start), zero)
+        previous = sum(
+            (r["amount"] for r in currency_rows if previous_start <= r["day"] < previous_cut),
+            zero,
+        ) + sum(
+            (r["amount_by_now"] or zero for r in currency_rows if r["day"] == previous_cut), zero
         )
-    aggregates["orders_month"] = Count("id", filter=Q(placed_at__gte=starts["month"][0]))
-    sales_rows = sales.values("currency").annotate(**aggregates).order_by("currency")
+        return Period(name, current, previous)
 
-    zero = Decimal("0")
-    currency_sales = []
-    for row in sales_rows:
-        month_total = row["month_now"] or zero
-        currency_sales.append(
+    result = []
+    for currency, currency_rows in sorted(by_currency.items()):
+        month = period("month", currency_rows)
+        orders_month = sum(
+            r["n"] for r in currency_rows if r["day"] >= today - timedelta(days=CHART_DAYS - 1)
+        )
+        result.append(
             CurrencySales(
-                currency=row["currency"],
-                today=Period("today", row["today_now"] or zero, row["today_before"] or zero),
-                week=Period("week", row["week_now"] or zero, row["week_before"] or zero),
-                month=Period("month", month_total, row["month_before"] or zero),
-                orders_month=row["orders_month"],
+                currency=currency,
+                today=period("today", currency_rows),
+                week=period("week", currency_rows),
+                month=month,
+                orders_month=orders_month,
                 average_order_value=(
-                    (month_total / row["orders_month"]).quantize(Decimal("0.01"))
-                    if row["orders_month"]
+                    (month.current / orders_month).quantize(Decimal("0.01"))
+                    if orders_month
                     else None
                 ),
             )
         )
+    return result
 
-    status_counts = dict(
-        recent.filter(placed_at__gte=starts["month"][0])
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    waiting = dict(
+
+def dashboard_data(*, user, request=None, now: datetime | None = None) -> Dashboard:
+    """The dashboard of the user's stores. The heavy part (sales, chart, top products, stock
+    lists) is cached for CACHE_SECONDS per set of stores; orders waiting for action are
+    always live."""
+    store_ids = scoped_store_ids(user=user, request=request)
+    now = now or timezone.now()
+    key = f"nexus:dashboard:{'all' if store_ids is None else ','.join(map(str, store_ids))}"
+    data = cache.get(key)
+    if data is None:
+        data = _compute(store_ids, now)
+        cache.set(key, data, CACHE_SECONDS)
+    orders = _scope(Order.objects.all(), store_ids)
+    data.waiting = dict(
         orders.filter(status__in=WAITING).values_list("status").annotate(n=Count("id")).order_by()
     )
+    return data
+
+
+def _compute(store_ids, now: datetime) -> Dashboard:
+    today = timezone.localdate(now)
+    month_start = today - timedelta(days=CHART_DAYS - 1)
+    orders = _scope(Order.objects.all(), store_ids)
+    rows = _daily_rollup(orders, since=today - timedelta(days=2 * CHART_DAYS - 1), now=now)
+
+    status_counts: dict[str, int] = {}
+    series: dict[str, dict[date, Decimal]] = {}
+    for row in rows:
+        if row["day"] < month_start:
+            continue
+        status_counts[row["status"]] = status_counts.get(row["status"], 0) + row["n"]
+        if row["status"] not in NOT_SALES:
+            amounts = series.setdefault(row["currency"], {})
+            amounts[row["day"]] = amounts.get(row["day"], Decimal("0")) + row["amount"]
 
     stocks = _scope(Stock.objects.all(), store_ids)
     with_variant = stocks.select_related("variant", "variant__product", "store").annotate(
@@ -162,29 +208,18 @@ def dashboard_data(*, user, request=None, now: datetime | None = None) -> Dashbo
 
     top_products = list(
         _scope(OrderLine.objects.all(), store_ids, "order__store")
-        .filter(order__placed_at__gte=starts["month"][0])
+        .filter(order__placed_at__gte=_day_start_of(month_start))
         .exclude(order__status__in=NOT_SALES)
         .values("sku", "product_title", "order__currency")
         .annotate(units=Sum("quantity"), revenue=Sum("line_total"))
         .order_by("-units", "sku")[:LIST_SIZE]
     )
 
-    days = [(today - timedelta(days=offset)).date() for offset in range(CHART_DAYS - 1, -1, -1)]
-    series: dict[str, dict[date, Decimal]] = {}
-    daily = (
-        sales.filter(placed_at__gte=starts["month"][0])
-        .annotate(day=TruncDate("placed_at"))
-        .values("currency", "day")
-        .annotate(amount=Sum("total"))
-        .order_by()
-    )
-    for row in daily:
-        series.setdefault(row["currency"], {})[row["day"]] = row["amount"]
-
+    days = [month_start + timedelta(days=offset) for offset in range(CHART_DAYS)]
     return Dashboard(
-        sales=currency_sales,
+        sales=_sales(rows, today),
         status_counts=status_counts,
-        waiting=waiting,
+        waiting={},
         out_of_stock=stock_filter_level(stocks, "out").count(),
         low_stock=stock_filter_level(stocks, "low").count(),
         low_stock_items=low_items,
@@ -192,7 +227,8 @@ def dashboard_data(*, user, request=None, now: datetime | None = None) -> Dashbo
         top_products=top_products,
         chart_days=days,
         chart_series={
-            currency: [amounts.get(day, zero) for day in days]
+            currency: [amounts.get(day, Decimal("0")) for day in days]
             for currency, amounts in sorted(series.items())
         },
+        computed_at=now,
     )

@@ -102,7 +102,8 @@ class OrderAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = ShowFacets.NEVER
-    list_per_page = 50
+    # unfold renders the table headers again for every row: page size is the main cost.
+    list_per_page = 25
     inlines = (OrderLineInline,)
     actions = ("bulk_confirm", "bulk_ship", "bulk_deliver", "bulk_cancel", "bulk_mark_paid")
     change_form_outer_before_template = "admin/orders/order/actions_panel.html"
