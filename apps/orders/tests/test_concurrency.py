@@ -21,6 +21,7 @@ from apps.orders.models import Order, OrderLine
 from apps.orders.services import OrderLineInput, order_place, order_transition
 from apps.orders.tests.factories import ADDRESS
 from apps.orders.transitions import ALLOCATING_STATUSES, OrderStatus
+from apps.stores.models import Store
 from apps.stores.roles import Role
 from apps.stores.tests.factories import StoreFactory, staff_member
 from apps.users.models import User
@@ -54,8 +55,6 @@ def run_concurrently(count: int, work) -> list[tuple[str, object]]:
 
 def place(store_id: int, customer_id: int, lines, **kwargs):
     """order_place with objects loaded in the calling thread, as a request would."""
-    from apps.stores.models import Store
-
     return order_place(
         store=Store.objects.get(pk=store_id),
         customer=User.objects.get(pk=customer_id),
