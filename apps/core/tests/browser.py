@@ -66,19 +66,36 @@ def chromium():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def browser_page(chromium, live_server, request):
-    """A fresh browser context on the live server; screenshot kept if the test fails."""
-    context = chromium.new_context(base_url=live_server.url, locale="en-US")
+def _open_page(chromium, live_server, request, **context_options):
+    context = chromium.new_context(base_url=live_server.url, locale="en-US", **context_options)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    yield page
+    return context, page
+
+
+def _close_page(context, page, request) -> None:
     report = getattr(request.node, "_nexus_report_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def browser_page(chromium, live_server, request):
+    """A fresh browser context on the live server; screenshot kept if the test fails."""
+    context, page = _open_page(chromium, live_server, request)
+    yield page
+    _close_page(context, page, request)
+
+
+@pytest.fixture
+def browser_page_without_js(chromium, live_server, request):
+    """The same with JavaScript switched off: every link and form must still work."""
+    context, page = _open_page(chromium, live_server, request, java_script_enabled=False)
+    yield page
+    _close_page(context, page, request)
 
 
 def admin_login(page, email: str, path: str, password: str = PASSWORD) -> None:
@@ -89,6 +106,20 @@ def admin_login(page, email: str, path: str, password: str = PASSWORD) -> None:
     page.fill("input[name=password]", password)
     page.click("[type=submit]")
     page.wait_for_url(re.compile(rf".*{re.escape(path)}$"))
+
+
+def sign_in_with_cookie(page, user, server_url: str) -> None:
+    """For a page without JavaScript: unfold's login page stays hidden until its scripts run,
+    so take a session from Django's test client instead of the form."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": server_url}]
+    )
 
 
 def mark_page(page) -> None:

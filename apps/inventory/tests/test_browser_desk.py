@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.catalog.tests.factories import make_variant
-from apps.core.tests.browser import admin_login, mark_page, same_page
+from apps.core.tests.browser import admin_login, mark_page, same_page, sign_in_with_cookie
 from apps.inventory.models import MovementReason, Stock, StockMovement
 from apps.inventory.tests.factories import receive
 from apps.stores.roles import Role
@@ -21,8 +21,8 @@ def shelf():
     kettle = make_variant(store, title="Kettle", barcode=BARCODE)
     receive(kettle, 3)
     empty = make_variant(store, title="Mug")
-    staff_member(store, Role.CLERK, email="clerk@example.com")
-    return {"kettle": kettle, "empty": empty}
+    clerk = staff_member(store, Role.CLERK, email="clerk@example.com")
+    return {"kettle": kettle, "empty": empty, "clerk": clerk}
 
 
 def test_scan_a_barcode_and_record_a_delivery_without_a_page_load(browser_page, shelf):
@@ -85,3 +85,22 @@ def test_out_of_stock_filter_and_an_error_in_place(browser_page, shelf):
     expect(row.get_by_label("Quantity")).to_have_value("1")
     assert same_page(page)
     assert not StockMovement.objects.filter(stock=empty).exists()
+
+
+def test_without_javascript_the_desk_still_works(browser_page_without_js, live_server, shelf):
+    page = browser_page_without_js
+    stock = Stock.objects.get(variant=shelf["kettle"])
+    sign_in_with_cookie(page, shelf["clerk"], live_server.url)
+    page.goto("/admin/inventory/stock/desk/")
+
+    page.get_by_label("SKU, barcode or title").fill(BARCODE)
+    page.get_by_label("SKU, barcode or title").press("Enter")
+    expect(page).to_have_url(re.compile(rf"\?q={BARCODE}&"))
+    row = page.locator(f"#stock-{stock.pk}")
+    expect(row.get_by_label("Quantity")).to_be_focused()  # plain autofocus, no script needed
+
+    page.keyboard.type("4")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"\?q={BARCODE}$"))
+    expect(page.get_by_text("Recorded. ")).to_be_visible()
+    expect(row.locator("[data-figure=on_hand]")).to_have_text("7")

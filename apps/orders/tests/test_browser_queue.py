@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.catalog.tests.factories import make_variant
-from apps.core.tests.browser import admin_login, mark_page, same_page
+from apps.core.tests.browser import admin_login, mark_page, same_page, sign_in_with_cookie
 from apps.inventory.tests.factories import receive
 from apps.orders.models import OrderEventType
 from apps.orders.services import order_transition
@@ -99,3 +99,22 @@ def test_an_error_shows_in_the_row(browser_page, shop):
     expect(row.get_by_role("alert")).to_contain_text("cannot become confirmed")
     expect(row.locator("[data-role=status]")).to_have_text("Cancelled")
     assert same_page(page)
+
+
+def test_without_javascript_the_queue_still_works(browser_page_without_js, live_server, shop):
+    page = browser_page_without_js
+    first, second, third = shop["orders"]
+    sign_in_with_cookie(page, shop["clerk"], live_server.url)
+    page.goto("/admin/orders/order/queue/")
+
+    page.get_by_label("Search orders").fill(shop["mug"].sku)
+    page.get_by_label("Search orders").press("Enter")
+    expect(page).to_have_url(re.compile(rf"q={re.escape(shop['mug'].sku)}"))
+    expect(page.locator("article[id^=order-]")).to_have_count(1)
+
+    page.locator(f"#order-{second.pk}").get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(re.compile(rf"q={re.escape(shop['mug'].sku)}"))
+    expect(page.get_by_text(f"Order {second.number} is now confirmed.")).to_be_visible()
+    expect(page.locator(f"#order-{second.pk} [data-role=status]")).to_have_text("Confirmed")
+    second.refresh_from_db()
+    assert second.status == OrderStatus.CONFIRMED
