@@ -37,11 +37,15 @@ def test_a_clerk_confirms_and_ships_without_a_page_load(browser_page, shop):
     admin_login(page, "clerk@example.com", "/admin/orders/order/queue/")
     mark_page(page)
     expect(page.locator("#queue-count-pending")).to_have_text("3")
+    # unfold's sidebar: the Orders entry carries the pending-orders badge.
+    badge = page.locator('#nav-sidebar-apps a[href="/admin/orders/order/"] > span').last
+    expect(badge).to_have_text("3")
 
     row = page.locator(f"#order-{first.pk}")
     row.get_by_role("button", name="Confirm").click()
     expect(row.locator("[data-role=status]")).to_have_text("Confirmed")
     expect(page.locator("#queue-count-pending")).to_have_text("2")
+    expect(badge).to_have_text("2")
     expect(page.locator("#queue-count-confirmed")).to_have_text("1")
     expect(row).to_be_focused()
 
