@@ -8,8 +8,10 @@ does not parse or validate the file again.
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -75,9 +77,13 @@ class Staged:
                 )
         self.failed_rows.append([row, cells, "; ".join(f"{c}: {m}" for c, _v, m in errors)])
 
+    @property
+    def wants_changes(self) -> bool:
+        return len(self.changes) < MAX_CHANGES_SHOWN
+
     def note_change(self, text: str):
-        if len(self.changes) < MAX_CHANGES_SHOWN:
-            self.changes.append(text)
+        """Callers check wants_changes first, so the message is only built when shown."""
+        self.changes.append(text)
 
     def to_json(self) -> dict:
         return {
@@ -142,14 +148,23 @@ def parse_bool(text: str) -> bool:
     raise CellError(_("must be true or false"))
 
 
-def _choice(text: str, choices) -> str:
-    lowered = text.strip().lower()
-    for value, label in choices:
-        if lowered in (str(value).lower(), str(label).lower()):
-            return value
-    raise CellError(
-        _("must be one of: %(choices)s") % {"choices": ", ".join(str(v) for v, _l in choices)}
-    )
+class _Choices:
+    """Values or their (translated) labels, matched without regard to case."""
+
+    def __init__(self, choices):
+        self.values = [str(v) for v, _label in choices]
+        self.lookup = {}
+        for value, label in choices:
+            self.lookup[str(label).lower()] = value
+            self.lookup[str(value).lower()] = value
+
+    def __call__(self, text: str) -> str:
+        try:
+            return self.lookup[text.strip().lower()]
+        except KeyError:
+            raise CellError(
+                _("must be one of: %(choices)s") % {"choices": ", ".join(self.values)}
+            ) from None
 
 
 def _text(text: str, max_length: int) -> str:
@@ -309,6 +324,7 @@ def validate_catalog(*, store: Store, table: Table, progress: Progress | None = 
         ):
             variants[row[0]] = row[1:]
     categories = _Categories() if "category" in columns else None
+    statuses = _Choices(ProductStatus.choices)
 
     groups: dict[str, _ProductGroup] = {}
     seen_skus: dict[str, int] = {}
@@ -362,7 +378,7 @@ def validate_catalog(*, store: Store, table: Table, progress: Progress | None = 
                 product_id=existing_product[0] if existing_product else None,
             )
             groups[handle] = group
-            product_errors = _parse_product(row, group, existing_product, categories)
+            product_errors = _parse_product(row, group, existing_product, categories, statuses)
             if product_errors:
                 group.bad = True
                 errors.extend(product_errors)
@@ -441,10 +457,11 @@ def validate_catalog(*, store: Store, table: Table, progress: Progress | None = 
             elif group.changes:
                 plan_products_update[group.product_id] = group.changes
                 outcome = "updated"
-                staged.note_change(
-                    _("Row %(row)s: product %(handle)s: %(fields)s")
-                    % {"row": number, "handle": handle, "fields": ", ".join(group.changes)}
-                )
+                if staged.wants_changes:
+                    staged.note_change(
+                        _("Row %(row)s: product %(handle)s: %(fields)s")
+                        % {"row": number, "handle": handle, "fields": ", ".join(group.changes)}
+                    )
         if existing is None:
             position = group.next_position
             group.next_position += 1
@@ -478,22 +495,26 @@ def validate_catalog(*, store: Store, table: Table, progress: Progress | None = 
                 if {"track_inventory", "allow_backorder"} & set(changes):
                     plan_ensure.append(variant_id)
                 outcome = "updated"
-                staged.note_change(
-                    _("Row %(row)s: %(sku)s: %(changes)s")
-                    % {
-                        "row": number,
-                        "sku": sku,
-                        "changes": ", ".join(f"{k} {current[k]} → {v}" for k, v in changes.items()),
-                    }
-                )
+                if staged.wants_changes:
+                    staged.note_change(
+                        _("Row %(row)s: %(sku)s: %(changes)s")
+                        % {
+                            "row": number,
+                            "sku": sku,
+                            "changes": ", ".join(
+                                f"{k} {current[k]} → {v}" for k, v in changes.items()
+                            ),
+                        }
+                    )
             current_on_hand = existing[10] if existing[10] is not None else 0
             if on_hand is not None and on_hand != current_on_hand:
                 plan_stock.append([variant_id, on_hand])
                 outcome = "updated"
-                staged.note_change(
-                    _("Row %(row)s: %(sku)s: on hand %(old)s → %(new)s")
-                    % {"row": number, "sku": sku, "old": current_on_hand, "new": on_hand}
-                )
+                if staged.wants_changes:
+                    staged.note_change(
+                        _("Row %(row)s: %(sku)s: on hand %(old)s → %(new)s")
+                        % {"row": number, "sku": sku, "old": current_on_hand, "new": on_hand}
+                    )
         if outcome == "created":
             staged.created += 1
         elif outcome == "updated":
@@ -532,7 +553,7 @@ def _place_new_variants(plan_variants_new: list, groups: dict[str, _ProductGroup
             entry[2] += offsets.get(product_id, -1) + 1
 
 
-def _parse_product(row: _Row, group: _ProductGroup, existing, categories) -> list:
+def _parse_product(row: _Row, group: _ProductGroup, existing, categories, statuses) -> list:
     errors = []
     parsed = {}
     for name in CATALOG_PRODUCT_COLUMNS:
@@ -554,7 +575,7 @@ def _parse_product(row: _Row, group: _ProductGroup, existing, categories) -> lis
             elif name == "status":
                 if not value:
                     continue
-                parsed["status"] = _choice(value, ProductStatus.choices)
+                parsed["status"] = statuses(value)
         except CellError as error:
             errors.append((name, value, str(error)))
     if existing is None and "title" not in parsed and not any(c == "title" for c, *_r in errors):
@@ -626,7 +647,7 @@ def validate_stock(*, store: Store, table: Table, progress: Progress | None = No
             "sku", "pk", "track_inventory", "allow_backorder", "stock__on_hand", "stock__allocated"
         ):
             variants[sku] = tuple(rest)
-    reason_choices = [(r, MovementReason(r).label) for r in _STOCK_REASONS]
+    reasons = _Choices([(r, MovementReason(r).label) for r in _STOCK_REASONS])
 
     seen: dict[str, int] = {}
     plan = []
@@ -674,7 +695,7 @@ def validate_stock(*, store: Store, table: Table, progress: Progress | None = No
         reason = MovementReason.IMPORT.value
         if reason_text:
             try:
-                reason = _choice(reason_text, reason_choices)
+                reason = reasons(reason_text)
             except CellError as error:
                 errors.append(("reason", reason_text, str(error)))
         note = (row.get("note") or "")[:255]
@@ -704,10 +725,11 @@ def validate_stock(*, store: Store, table: Table, progress: Progress | None = No
             continue
         plan.append([variant[0], set_on_hand, delta, reason, note])
         staged.updated += 1
-        staged.note_change(
-            _("Row %(row)s: %(sku)s: on hand %(old)s → %(new)s")
-            % {"row": number, "sku": sku, "old": current, "new": new}
-        )
+        if staged.wants_changes:
+            staged.note_change(
+                _("Row %(row)s: %(sku)s: on hand %(old)s → %(new)s")
+                % {"row": number, "sku": sku, "old": current, "new": new}
+            )
     staged.plan = {"stock": plan}
     return staged
 
@@ -751,6 +773,58 @@ _VARIANT_COLUMNS = (
 _HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user")
 
 
+def _update_rows(
+    model, columns, updates: dict[int, dict], *, store, now, actor_id, reason, advance
+) -> None:
+    """Write changed fields with one UPDATE … FROM (VALUES …) per chunk and kind of change,
+    and a history row ("~") with the whole new state of each changed row."""
+    if not updates:
+        return
+    attnames = [model._meta.get_field(name).attname for name in columns]
+    history = BulkWriter(model.history.model, [*columns, *_HISTORY_COLUMNS])
+    tail = (now, reason[:100], "~", actor_id)
+    for chunk in _chunks(sorted(updates)):
+        rows = list(model.objects.filter(store=store, pk__in=chunk).values_list(*attnames))
+        if len(rows) != len(chunk):
+            raise StaleImport
+        by_fields: dict[tuple[str, ...], list[tuple]] = {}
+        for row in rows:
+            values = dict(zip(attnames, row, strict=True))
+            change = updates[values["id"]]
+            values.update(change)
+            values["updated_at"] = now
+            history.add(tuple(values[a] for a in attnames) + tail)
+            fields = (*sorted(change), "updated_at")
+            by_fields.setdefault(fields, []).append(tuple(values[f] for f in ("id", *fields)))
+        for fields, items in by_fields.items():
+            _update_sql(model, fields, items)
+        advance(len(rows))
+    history.flush()
+
+
+def _update_sql(model, fields: tuple[str, ...], items: list[tuple]) -> None:
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(c) for c in ("id", *fields))
+    if connection.vendor == "postgresql":
+        # VALUES columns carry no type of their own; cast each to its column's.
+        assignments = ", ".join(
+            f"{quote(f)} = CAST(v.{quote(f)} AS {model._meta.get_field(f).db_type(connection)})"
+            for f in fields
+        )
+    else:
+        assignments = ", ".join(f"{quote(f)} = v.{quote(f)}" for f in fields)
+    placeholders = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        for chunk in _chunks(items, 1000):
+            cursor.execute(
+                f"WITH v({columns}) AS (VALUES {', '.join([placeholders] * len(chunk))}) "
+                f"UPDATE {table} SET {assignments} FROM v WHERE {table}.id = v.id",
+                [adapt(x) if isinstance(x, datetime) else x for item in chunk for x in item],
+            )
+
+
 def apply_catalog(
     *, store: Store, plan: dict, actor, reference, reason: str, progress: Progress | None = None
 ) -> int:
@@ -760,14 +834,11 @@ def apply_catalog(
     tables' sequences, together with their history rows; updates use bulk updates; stock
     goes through the inventory service, which writes the ledger.
     """
-    from simple_history.utils import bulk_update_with_history
-
     from apps.inventory.services import StockChange, stock_change_bulk, stock_ensure_bulk
 
     now = timezone.now()
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     history_tail = (now, reason[:100], "+", actor_id)
-    history = {"default_user": actor, "default_change_reason": reason, "batch_size": 1000}
     done = 0
 
     def advance(n: int):
@@ -802,18 +873,16 @@ def apply_catalog(
     advance(len(new_products))
 
     updates = {int(pk): changes for pk, changes in plan["products_update"].items()}
-    for chunk in _chunks(sorted(updates)):
-        rows = list(Product.objects.filter(store=store, pk__in=chunk))
-        if len(rows) != len(chunk):
-            raise StaleImport
-        touched: set[str] = {"updated_at"}
-        for product in rows:
-            product.updated_at = now
-            for name, value in updates[product.pk].items():
-                setattr(product, name, value)
-                touched.add(name)
-        bulk_update_with_history(rows, Product, fields=sorted(touched), **history)
-        advance(len(rows))
+    _update_rows(
+        Product,
+        _PRODUCT_COLUMNS,
+        updates,
+        store=store,
+        now=now,
+        actor_id=actor_id,
+        reason=reason,
+        advance=advance,
+    )
 
     missing_handles = sorted({h for h, *_r in plan["variants_new"]} - set(product_ids))
     for chunk in _chunks(missing_handles):
@@ -861,24 +930,27 @@ def apply_catalog(
     variants.flush()
     variant_history.flush()
 
-    variant_updates = dict(plan["variants_update"])
-    ensure = set(plan["ensure"])
+    variant_updates = {
+        variant_id: {
+            name: _decimal_or_none(value) if name in ("price", "compare_at_price") else value
+            for name, value in changes.items()
+        }
+        for variant_id, changes in plan["variants_update"]
+    }
+    _update_rows(
+        ProductVariant,
+        _VARIANT_COLUMNS,
+        variant_updates,
+        store=store,
+        now=now,
+        actor_id=actor_id,
+        reason=reason,
+        advance=advance,
+    )
+    # Variants whose stock flags changed: stock_ensure keeps their Stock rows in step.
     flipped = []
-    for chunk in _chunks(sorted(variant_updates)):
-        rows = list(ProductVariant.objects.filter(store=store, pk__in=chunk))
-        if len(rows) != len(chunk):
-            raise StaleImport
-        touched = {"updated_at"}
-        for variant in rows:
-            variant.updated_at = now
-            for name, value in variant_updates[variant.pk].items():
-                if name in ("price", "compare_at_price"):
-                    value = _decimal_or_none(value)
-                setattr(variant, name, value)
-                touched.add(name)
-        bulk_update_with_history(rows, ProductVariant, fields=sorted(touched), **history)
-        flipped.extend(v for v in rows if v.pk in ensure)
-        advance(len(rows))
+    for chunk in _chunks(sorted(plan["ensure"])):
+        flipped.extend(ProductVariant.objects.filter(store=store, pk__in=chunk))
 
     stock_ensure_bulk(variants=flipped)
     stock_changes.extend(

@@ -55,6 +55,22 @@ def test_update_and_skip_counts(store):
     assert ProductVariant.objects.get(sku="TEE-L").position == 2
     assert Stock.objects.get(variant__sku="TEE-S").on_hand == 4
     assert ledger_mismatches() == []
+    small = ProductVariant.objects.get(sku="TEE-S")
+    assert small.updated_at >= small.created_at
+    assert [h.history_type for h in small.history.order_by("history_id")] == ["+", "~"]
+    assert small.history.latest("history_id").price == Decimal("12.50")
+
+
+def test_product_fields_update_with_history(store, category):
+    run_import(store, csv_bytes([row("tee", "A", "1")]))
+    job = run_import(
+        store,
+        csv_bytes([row("tee", "A", "1", title="Better tee", category="shirts", status="archived")]),
+    )
+    assert (job.updated_count, job.skipped_count) == (1, 0)
+    product = Product.objects.get()
+    assert (product.title, product.category, product.status) == ("Better tee", category, "archived")
+    assert product.history.latest("history_id").history_change_reason == f"Import #{job.pk}"
 
 
 @pytest.mark.parametrize(
