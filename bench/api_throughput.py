@@ -63,6 +63,9 @@ SERVER_ENV = {
     # One log line per request would be the same cost on both sides; measure the frameworks.
     "REQUEST_LOG": "false",
     "LOG_LEVEL": "warning",
+    # Recycling a worker costs a Django start-up (~1 s of CPU) that would land in whichever
+    # side happens to be running; everything else is gunicorn.conf.py's defaults.
+    "GUNICORN_MAX_REQUESTS": "0",
     "DJANGO_SETTINGS_MODULE": "bench.api_settings",
 }
 ADDRESS = {
@@ -251,6 +254,30 @@ def check_same_json(port, data) -> None:
 # Load generation
 
 
+def server_cpu_seconds(master_pid: int) -> float:
+    """CPU used by gunicorn so far: the master, its live workers and the workers it reaped
+    (max_requests recycles them). Unlike requests/s, CPU per request barely moves when
+    neighbours compete for the cores."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def stat(pid):
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()
+
+    fields = stat(master_pid)
+    total = sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            child = stat(entry)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(child[1]) == master_pid:
+            total += int(child[11]) + int(child[12])
+    return total / ticks
+
+
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 
@@ -282,6 +309,8 @@ def run_wrk(port, path, *, method, bodies, token, connections, duration) -> dict
                 f"-c{connections}",
                 f"-d{duration}s",
                 "--latency",
+                "--timeout",
+                "10s",
                 "-s",
                 script.name,
                 f"http://127.0.0.1:{port}{path}",
@@ -349,11 +378,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per measurement")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per endpoint")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
-        "--rounds", type=int, default=2, help="alternating API/plain runs per endpoint"
+        "--rounds", type=int, default=4, help="alternating API/plain runs per endpoint"
     )
     args = parser.parse_args()
 
@@ -377,7 +406,8 @@ def main() -> None:
     print(
         f"gunicorn: nexus.wsgi -c gunicorn.conf.py on 127.0.0.1:{port} "
         f"(WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', 2)}, "
-        f"GUNICORN_THREADS={os.environ.get('GUNICORN_THREADS', 2)}), log {log_path}"
+        f"GUNICORN_THREADS={os.environ.get('GUNICORN_THREADS', 2)}, "
+        f"GUNICORN_MAX_REQUESTS=0), log {log_path}"
     )
     try:
         check_same_json(port, data)
@@ -408,7 +438,8 @@ def main() -> None:
             ),
         ]
         header = (
-            f"{'endpoint':28} {'side':6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+            f"{'endpoint':28} {'side':6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+            f"{'errors':>7} {'CPU ms/req':>11}"
         )
         print()
         print(header)
@@ -427,7 +458,14 @@ def main() -> None:
             # Alternate the sides so that a noisy neighbour hurts both alike.
             for _round in range(args.rounds):
                 for side, path in (("API", api_path), ("plain", plain_path)):
-                    runs[side].append(load(port, path, duration=args.duration, **options))
+                    cpu_before = server_cpu_seconds(server.pid)
+                    run = load(port, path, duration=args.duration, **options)
+                    run["cpu_ms"] = (
+                        (server_cpu_seconds(server.pid) - cpu_before)
+                        * 1000
+                        / max(run["rps"] * args.duration, 1)
+                    )
+                    runs[side].append(run)
             results = {}
             for side, measured in runs.items():
                 results[side] = result = {
@@ -435,18 +473,20 @@ def main() -> None:
                     "p50": statistics.median(r["p50"] for r in measured),
                     "p99": max(r["p99"] for r in measured),
                     "errors": sum(r["errors"] for r in measured),
+                    "cpu_ms": statistics.mean(r["cpu_ms"] for r in measured),
                 }
                 print(
                     f"{label:28} {side:6} {result['rps']:8.1f} {result['p50']:8.1f} "
-                    f"{result['p99']:8.1f} {result['errors']:7d}"
+                    f"{result['p99']:8.1f} {result['errors']:7d} {result['cpu_ms']:11.2f}"
                 )
-            ratio = results["API"]["rps"] / results["plain"]["rps"]
-            summary.append((label, ratio, results["API"]))
+            summary.append((label, results["API"], results["plain"]))
         print()
-        for label, ratio, api in summary:
+        print("ratios (API as a share of the plain view; CPU: plain CPU / API CPU per request)")
+        for label, api, plain in summary:
             print(
-                f"{label:28} API/plain = {ratio:5.1%}   "
-                f"API p99 {api['p99']:.1f} ms   errors {api['errors']}"
+                f"{label:28} req/s {api['rps'] / plain['rps']:6.1%}   "
+                f"CPU {plain['cpu_ms'] / api['cpu_ms']:6.1%}   "
+                f"API p99 {api['p99']:.0f} ms   API errors {api['errors']}"
             )
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -5,6 +5,22 @@ from rest_framework import serializers
 from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
 
 
+def variant_public_data(variant: ProductVariant) -> dict:
+    """Hot path of every catalogue page: built directly rather than field by field."""
+    available, in_stock = variant_availability(variant)
+    compare_at = variant.compare_at_price
+    return {
+        "id": variant.pk,
+        "sku": variant.sku,
+        "title": variant.title,
+        "options": variant.options,
+        "price": str(variant.price),
+        "compare_at_price": None if compare_at is None else str(compare_at),
+        "available": available,
+        "in_stock": in_stock,
+    }
+
+
 def variant_availability(variant: ProductVariant) -> tuple[int | None, bool]:
     """(units available or None when not counted, can it be ordered now)."""
     if not variant.track_inventory:
@@ -42,19 +58,7 @@ class VariantPublicSerializer(serializers.Serializer):
     in_stock = serializers.BooleanField(help_text="Can be ordered now (stock or backorder).")
 
     def to_representation(self, variant):
-        # Hot path of every catalogue page: built directly rather than field by field.
-        available, in_stock = variant_availability(variant)
-        compare_at = variant.compare_at_price
-        return {
-            "id": variant.pk,
-            "sku": variant.sku,
-            "title": variant.title,
-            "options": variant.options,
-            "price": str(variant.price),
-            "compare_at_price": None if compare_at is None else str(compare_at),
-            "available": available,
-            "in_stock": in_stock,
-        }
+        return variant_public_data(variant)
 
 
 class ProductPublicSerializer(serializers.Serializer):
@@ -70,8 +74,9 @@ class ProductPublicSerializer(serializers.Serializer):
     variants = VariantPublicSerializer(many=True)
 
     def to_representation(self, product):
-        variants = [VariantPublicSerializer().to_representation(v) for v in product.variants.all()]
-        prices = [v.price for v in product.variants.all()]
+        variant_objects = product.variants.all()
+        variants = [variant_public_data(v) for v in variant_objects]
+        prices = [v.price for v in variant_objects]
         return {
             "id": product.pk,
             "store": product.store.slug,
