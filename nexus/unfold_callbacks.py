@@ -125,6 +125,24 @@ def sidebar_navigation(request):
             ],
         },
         {
+            "title": _("Import & export"),
+            "separator": True,
+            "items": [
+                {
+                    "title": _("Imports"),
+                    "icon": "upload",
+                    "link": reverse_lazy("admin:transfer_importjob_changelist"),
+                    "permission": _can(Capability.IMPORT),
+                },
+                {
+                    "title": _("Exports"),
+                    "icon": "download",
+                    "link": reverse_lazy("admin:transfer_exportjob_changelist"),
+                    "permission": _can(Capability.EXPORT),
+                },
+            ],
+        },
+        {
             "title": _("Customers & staff"),
             "separator": True,
             "items": [

@@ -143,3 +143,15 @@ def test_changelists_link_to_import_and_export(client, store, manager):
     client.force_login(clerk)
     stock = client.get(reverse("admin:inventory_stock_changelist")).content.decode()
     assert "kind=stock" in stock and reverse("admin:transfer_importjob_new") not in stock
+
+
+def test_job_lists_and_sidebar(client, store, manager):
+    client.force_login(manager)
+    for name in ("admin:transfer_importjob_changelist", "admin:transfer_exportjob_changelist"):
+        page = client.get(reverse(name))
+        assert page.status_code == 200
+    page = client.get(reverse("admin:transfer_exportjob_changelist")).content.decode()
+    assert reverse("admin:transfer_importjob_changelist") in page
+    start = reverse("admin:transfer_exportjob_changelist") + "start/"
+    assert start in page
+    assert client.get(start)["Location"] == reverse("admin:transfer_exportjob_new")
