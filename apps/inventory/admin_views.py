@@ -177,7 +177,7 @@ def _chrome_context(request) -> dict:
     return context
 
 
-def _base_context(request, filters: DeskFilters) -> dict:
+def _base_context(filters: DeskFilters) -> dict:
     return {
         "filters": filters,
         "filter_query": filters.querystring(),
@@ -205,7 +205,7 @@ def stock_desk(request):
     # One exact hit is what a scan looks like: its quantity field takes the focus.
     focus_pk = exact[0].pk if len(exact) == 1 else None
     context = {
-        **_base_context(request, filters),
+        **_base_context(filters),
         "rows": [_row(request, s, exact=True, autofocus=s.pk == focus_pk) for s in exact]
         + [_row(request, s) for s in others],
         "next_after": next_after,
@@ -276,7 +276,7 @@ def _row_response(request, stock, filters, *, error="", done="", status=200, for
 
     _with_movements([stock], request.user)
     context = {
-        **_base_context(request, filters),
+        **_base_context(filters),
         **_row(request, stock, error=error, done=done, values=form.data if form else {}),
     }
     response = render(request, f"{TEMPLATE}#row", context, status=status)

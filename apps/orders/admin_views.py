@@ -33,7 +33,6 @@ from apps.stores.scoping import stores_for, user_can
 
 PAGE_SIZE = 25
 TEMPLATE = "orders/queue.html"
-FILTER_KEYS = ("q", "status", "store")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BACKWARD = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
 
@@ -146,7 +145,7 @@ def _row_context(request, order: Order) -> dict:
     }
 
 
-def _base_context(request, filters: QueueFilters) -> dict:
+def _base_context(filters: QueueFilters) -> dict:
     return {
         "filters": filters,
         "filter_query": filters.querystring(),
@@ -166,7 +165,7 @@ def _chrome_context(request) -> dict:
     return context
 
 
-def _fragment_response(request, response: HttpResponse) -> HttpResponse:
+def _vary_on_htmx(response: HttpResponse) -> HttpResponse:
     # The same URL answers with a fragment or a page: caches must keep them apart.
     patch_vary_headers(response, ("HX-Request",))
     return response
@@ -178,14 +177,14 @@ def order_queue(request):
     cursor = request.GET.get("cursor", "")
     orders, next_cursor = _page(request.user, filters, cursor)
     context = {
-        **_base_context(request, filters),
+        **_base_context(filters),
         "rows": _rows(request, orders),
         "next_cursor": next_cursor,
         "cursor": cursor,
     }
     fragment = request.htmx and not request.htmx.history_restore_request
     if fragment and cursor:
-        return _fragment_response(request, render(request, f"{TEMPLATE}#page", context))
+        return _vary_on_htmx(render(request, f"{TEMPLATE}#page", context))
     counts = _counts(request.user, filters.store_id)
     context.update(
         counts=counts,
@@ -195,13 +194,13 @@ def order_queue(request):
         response = render(request, f"{TEMPLATE}#results", {**context, "oob": True})
         # The address bar shows the filters in their clean form (no empty parameters).
         push_url(response, _queue_url(filters))
-        return _fragment_response(request, response)
+        return _vary_on_htmx(response)
     context.update(
         _chrome_context(request),
         title=_("Fulfilment queue"),
         stores=list(stores_for(request.user).order_by("name")),
     )
-    return _fragment_response(request, render(request, TEMPLATE, context))
+    return _vary_on_htmx(render(request, TEMPLATE, context))
 
 
 def _queue_url(filters: QueueFilters) -> str:
@@ -265,7 +264,7 @@ def _row_response(request, order: Order, filters: QueueFilters, *, error="", sta
     )
     counts = _counts(user, filters.store_id)
     context = {
-        **_base_context(request, filters),
+        **_base_context(filters),
         **_row_context(request, fresh),
         "error": error,
         "counts": counts,
