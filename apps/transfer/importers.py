@@ -307,20 +307,26 @@ def validate_catalog(*, store: Store, table: Table, progress: Progress | None = 
 
     products: dict[str, tuple] = {}
     for chunk in _chunks(sorted(handles)):
-        for pk, handle, title, description, category_id, status in Product.objects.filter(
-            store=store, handle__in=chunk
-        ).values_list("pk", "handle", "title", "description", "category_id", "status"):
+        for pk, handle, title, description, category_id, status in (
+            Product.objects.filter(store=store, handle__in=chunk)
+            .order_by()
+            .values_list("pk", "handle", "title", "description", "category_id", "status")
+        ):
             products[handle] = (pk, title, description, category_id, status)
     variants: dict[str, tuple] = {}
     for chunk in _chunks(sorted(skus)):
-        for row in ProductVariant.objects.filter(store=store, sku__in=chunk).values_list(
-            "sku",
-            "pk",
-            "product_id",
-            "product__handle",
-            *_VARIANT_DB_FIELDS,
-            "stock__on_hand",
-            "stock__allocated",
+        for row in (
+            ProductVariant.objects.filter(store=store, sku__in=chunk)
+            .order_by()
+            .values_list(
+                "sku",
+                "pk",
+                "product_id",
+                "product__handle",
+                *_VARIANT_DB_FIELDS,
+                "stock__on_hand",
+                "stock__allocated",
+            )
         ):
             variants[row[0]] = row[1:]
     categories = _Categories() if "category" in columns else None
@@ -643,9 +649,19 @@ def validate_stock(*, store: Store, table: Table, progress: Progress | None = No
     skus = {cells[sku_index] for _n, cells in table.rows() if sku_index < len(cells)}
     variants: dict[str, tuple] = {}
     for chunk in _chunks(sorted(skus)):
-        for sku, *rest in ProductVariant.objects.filter(store=store, sku__in=chunk).values_list(
-            "sku", "pk", "track_inventory", "allow_backorder", "stock__on_hand", "stock__allocated"
-        ):
+        rows = (
+            ProductVariant.objects.filter(store=store, sku__in=chunk)
+            .order_by()
+            .values_list(
+                "sku",
+                "pk",
+                "track_inventory",
+                "allow_backorder",
+                "stock__on_hand",
+                "stock__allocated",
+            )
+        )
+        for sku, *rest in rows:
             variants[sku] = tuple(rest)
     reasons = _Choices([(r, MovementReason(r).label) for r in _STOCK_REASONS])
 

@@ -15,8 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.catalog.models import Product, ProductVariant
 from apps.catalog.resources import CATALOG_EXPORT_COLUMNS, catalog_export_rows
+from apps.core.bulk import analyze
 from apps.core.errors import ApplicationError
+from apps.inventory.models import Stock, StockMovement
 from apps.inventory.resources import STOCK_EXPORT_COLUMNS, stock_export_rows
 from apps.inventory.services import StockChangesRefused, StockReference
 from apps.orders.models import Order
@@ -43,6 +46,9 @@ from apps.transfer.parsing import UnreadableFile, read_table
 logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = getattr(settings, "TRANSFER_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+
+
+ANALYZE_AFTER = 10_000
 
 
 def _setting(name: str, default: int) -> int:
@@ -340,6 +346,9 @@ def import_job_run_apply(job_id: int, *, actor=None) -> ImportJob:
         return job
     finally:
         progress.close()
+    if units >= ANALYZE_AFTER:
+        # Fresh statistics, or the next lookups of this store plan as if it were empty.
+        analyze([Product, ProductVariant, Stock, StockMovement])
     now = timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(
         status=JobStatus.SUCCEEDED,
@@ -403,8 +412,6 @@ def export_spec(
     `user` None is the command line (ops): every store unless `store` narrows it."""
     store_ids = _scoped_store_ids(user, store)
     if kind == ExportKind.CATALOG:
-        from apps.catalog.models import ProductVariant
-
         count_qs = ProductVariant.objects.all()
         if store_ids is not None:
             count_qs = count_qs.filter(store_id__in=sorted(store_ids))
@@ -412,8 +419,6 @@ def export_spec(
             CATALOG_EXPORT_COLUMNS, catalog_export_rows(store_ids=store_ids), count_qs.count()
         )
     if kind == ExportKind.STOCK:
-        from apps.inventory.models import Stock
-
         count_qs = Stock.objects.all()
         if store_ids is not None:
             count_qs = count_qs.filter(store_id__in=sorted(store_ids))
