@@ -1,21 +1,77 @@
-"""Per-client throttles for the endpoints that attackers hammer.
+"""API throttles: fixed-window counters in the cache.
 
-The rates live in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] (env-configurable). These count
-every attempt per client IP, successful or not; django-axes separately locks an account
-after repeated failures, exactly as on the admin login.
+DRF's stock throttles keep every request time of the window in one cache entry and rewrite it
+on each request, so their cost grows with the allowed rate (at 1 200/minute, a 1 200-float list
+pickled and unpickled per request) and two web processes can overwrite each other's list. A
+counter per client and window is one atomic `incr` (atomic in Redis), whatever the rate; the
+price is that a client may burst up to twice the rate across a window boundary.
+
+The rates live in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] (env-configurable). The login and
+register scopes count every attempt per client IP, successful or not; django-axes separately
+locks an account after repeated failures, exactly as on the admin login.
 """
 
+import time
+
+from django.core.cache import cache
 from rest_framework.throttling import SimpleRateThrottle
 
 
-class _PerClientThrottle(SimpleRateThrottle):
+class FixedWindowThrottle(SimpleRateThrottle):
+    cache_format = "throttle:%(scope)s:%(ident)s:%(window)d"
+
+    def client_ident(self, request) -> str | None:
+        """Whom to count; None means this throttle does not apply to the request."""
+        return self.get_ident(request)
+
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        ident = self.client_ident(request)
+        if ident is None:
+            return None
+        self.window = int(self.now // self.duration)
+        return self.cache_format % {"scope": self.scope, "ident": ident, "window": self.window}
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self.now = time.time()
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        if cache.add(key, 1, timeout=self.duration + 1):
+            count = 1
+        else:
+            try:
+                count = cache.incr(key)
+            except ValueError:
+                # The entry expired between add and incr: this request opens the window.
+                cache.add(key, 1, timeout=self.duration + 1)
+                count = 1
+        return count <= self.num_requests
+
+    def wait(self):
+        return max((self.window + 1) * self.duration - self.now, 1)
 
 
-class LoginRateThrottle(_PerClientThrottle):
+class AnonThrottle(FixedWindowThrottle):
+    scope = "anon"
+
+    def client_ident(self, request):
+        return None if request.user and request.user.is_authenticated else self.get_ident(request)
+
+
+class UserThrottle(FixedWindowThrottle):
+    scope = "user"
+
+    def client_ident(self, request):
+        if request.user and request.user.is_authenticated:
+            return f"user-{request.user.pk}"
+        return self.get_ident(request)
+
+
+class LoginRateThrottle(FixedWindowThrottle):
     scope = "login"
 
 
-class RegisterRateThrottle(_PerClientThrottle):
+class RegisterRateThrottle(FixedWindowThrottle):
     scope = "register"
