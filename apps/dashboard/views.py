@@ -7,8 +7,7 @@ from django.utils.translation import gettext as _
 
 from apps.dashboard.selectors import dashboard_data
 from apps.orders.transitions import OrderStatus
-from apps.stores.admin_mixins import current_store_id
-from apps.stores.scoping import stores_for
+from apps.stores.admin_mixins import switcher_context
 
 CHART_COLOURS = ("#9333ea", "#0ea5e9", "#f59e0b", "#10b981", "#ef4444")
 
@@ -32,7 +31,6 @@ def _chart(data) -> str:
 
 def dashboard_callback(request, context):
     data = dashboard_data(user=request.user, request=request)
-    stores = list(stores_for(request.user).only("pk", "name").order_by("name")[:50])
     context.update(
         {
             "dashboard": data,
@@ -44,8 +42,7 @@ def dashboard_callback(request, context):
                 (OrderStatus(value).label, data.waiting.get(value, 0), value)
                 for value in (OrderStatus.PENDING, OrderStatus.CONFIRMED)
             ],
-            "switcher_stores": stores if len(stores) > 1 else [],
-            "current_store": current_store_id(request),
+            **switcher_context(request),
             "dashboard_title": _("Today in your stores"),
         }
     )

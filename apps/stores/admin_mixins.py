@@ -53,6 +53,15 @@ def current_store_id(request) -> int | None:
     return store_id
 
 
+def switcher_context(request) -> dict:
+    """The store switcher is offered to people who work in more than one store."""
+    stores = list(stores_for(request.user).only("pk", "name").order_by("name")[:50])
+    return {
+        "switcher_stores": stores if len(stores) > 1 else [],
+        "current_store": current_store_id(request),
+    }
+
+
 class StoreFilter(DropdownFilter):
     """Filter by store; its choices are only the stores the user may see."""
 
@@ -107,8 +116,16 @@ class StoreScopedAdminMixin:
             queryset = queryset.filter(**{f"{self.store_field}_id": selected})
         return queryset
 
+    # A block of the changelist, so that list_before_template stays free for the admins.
+    change_list_template = "admin/scoped_change_list.html"
+
     def get_queryset(self, request):
         return self._scope(super().get_queryset(request), request, self.view_capability)
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(
+            request, {**switcher_context(request), **(extra_context or {})}
+        )
 
     def _allowed(self, request, obj, capability) -> bool:
         if capability is None:

@@ -61,7 +61,8 @@ def test_owner_creates_a_product_with_variants_through_the_service(client):
     assert skus == {"SHIRT-S", "SHIRT-M"}
     # the service gave every tracked variant its stock row
     assert Stock.objects.filter(variant__product=product).count() == 2
-    assert product.history.exists()
+    # the audit trail says who did it
+    assert product.history.get().history_user == shop.staff[Role.OWNER]
 
 
 def test_duplicate_sku_is_a_message_not_a_crash(client):
@@ -93,6 +94,7 @@ def test_editing_a_variant_goes_through_variant_update(client):
     variant = ProductVariant.objects.get(pk=existing[0]["id"])
     assert str(variant.price) == "12.50"
     assert variant.history.count() >= 2
+    assert variant.history.first().history_user == shop.staff[Role.MANAGER]
 
 
 @pytest.mark.parametrize(

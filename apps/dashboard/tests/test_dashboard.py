@@ -75,6 +75,7 @@ def test_store_switcher_narrows_every_page(client):
     orders_url = reverse("admin:orders_order_changelist")
     assert len(client.get(orders_url).context["cl"].result_list) == 3
     assert 'id="store-switcher"' in client.get(reverse("admin:index")).content.decode()
+    assert 'id="store-switcher"' in client.get(orders_url).content.decode()
 
     client.post(reverse("admin:stores_store_switch"), {"store": bravo.store.pk})
     shown = client.get(orders_url).context["cl"].result_list
@@ -102,7 +103,8 @@ def test_sidebar_groups_links_and_scoped_pending_badge(client):
     client.force_login(alpha.staff[Role.CLERK])
     response = client.get(reverse("admin:orders_order_changelist"))
     sidebar = {group["title"]: group for group in response.context["sidebar_navigation"]}
-    assert list(sidebar) == ["Stores", "Catalogue", "Inventory", "Orders", "Customers & staff"]
+    ours = ["Stores", "Catalogue", "Inventory", "Orders", "Customers & staff"]
+    assert [title for title in sidebar if title in ours] == ours
     orders = {item["title"]: item for item in sidebar["Orders"]["items"]}
     assert str(orders["Orders"]["badge_callback"]) == "2"
     assert orders["Fulfilment queue"]["link"] == "/admin/orders/order/queue/"
