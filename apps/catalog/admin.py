@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -103,6 +103,7 @@ class ProductAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     autocomplete_fields = ("category",)
     prepopulated_fields = {"handle": ("title",)}
     ordering = ("title", "id")
+    list_per_page = 50
     inlines = (VariantInline,)
     fields = ("store", "title", "handle", "category", "status", "description")
 
@@ -121,6 +122,17 @@ class ProductAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     @display(description=_("status"), ordering="status", label=STATUS_LABELS)
     def status_label(self, obj):
         return obj.status, obj.get_status_display()
+
+    def get_search_results(self, request, queryset, search_term):
+        """A SKU or barcode (exact) or words of the title; without the JOIN + DISTINCT that
+        search_fields over variants would add to every search."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        variants = ProductVariant.objects.filter(Q(sku=term) | Q(barcode=term)).values("product_id")
+        return queryset.filter(
+            Q(pk__in=variants) | Q(title__icontains=term) | Q(handle=term.lower())
+        ), False
 
     @display(description=_("variants"), ordering="variants_total")
     def variant_count(self, obj):
@@ -203,6 +215,8 @@ class ProductVariantAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin)
     list_select_related = ("product", "stock", "store")
     list_filter = ("track_inventory", "allow_backorder")
     search_fields = ("=sku", "=barcode", "product__title")
+    ordering = ("-id",)
+    list_per_page = 50
     readonly_fields = ("product", "store", *VARIANT_FIELDS)
 
     @display(description=_("stock"))

@@ -57,7 +57,10 @@ class StockAdmin(StoreScopedAdminMixin, ModelAdmin):
     list_before_template = "transfer/changelist_links.html"
     fields = ("variant", "store", "on_hand", "allocated", "allow_backorder", "updated_at")
     readonly_fields = fields
-    ordering = ("variant__sku",)
+    # Variant order (the unique index on variant_id): sorting by SKU would join and sort
+    # every stock row before the first page.
+    ordering = ("variant_id",)
+    list_per_page = 50
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     change_form_outer_after_template = "admin/inventory/stock/adjust_form.html"
@@ -162,7 +165,10 @@ class StockMovementAdmin(StoreScopedAdminMixin, ModelAdmin):
     )
     list_filter_submit = True
     search_fields = ("=stock__variant__sku", "=reference_id")
-    ordering = ("-created_at", "-id")
+    # The ledger is append-only, so id order is time order, and the primary key index
+    # serves it; sorting millions of rows by created_at would not be.
+    ordering = ("-id",)
+    list_per_page = 50
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     readonly_fields = (

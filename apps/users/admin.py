@@ -111,6 +111,7 @@ class UserAdmin(StoreScopedAdminMixin, BaseUserAdmin, ModelAdmin):
     add_form = NexusUserCreationForm
     change_password_form = AdminPasswordChangeForm
     ordering = ("email",)
+    list_per_page = 50
     list_display = ("email", "first_name", "last_name", "is_staff", "is_active", "date_joined")
     list_filter = ("is_staff", "is_active")
     search_fields = ("email", "first_name", "last_name")
