@@ -76,6 +76,9 @@ def pages_for(store_id):
         ("order page", f"/admin/orders/order/{sample.pk}/change/"),
         ("dashboard", "/admin/"),
         ("dashboard, cold cache", "/admin/"),
+        ("product list", "/admin/catalog/product/"),
+        ("stock list, low stock", "/admin/inventory/stock/?level=low"),
+        ("stock movements", "/admin/inventory/stockmovement/"),
     ]
 
 
