@@ -271,3 +271,20 @@ def test_query_count_does_not_grow_with_the_rows_shown(client, clerk, store, hea
     assert _queries(client, DESK, **headers) == few
     assert _queries(client, DESK, {"q": "SKU"}, **headers) == scanned
     assert len(row_ids(client.get(DESK, **headers))) == 25
+
+
+def test_recording_costs_the_same_however_long_the_ledger(client, clerk, store):
+    short, long = make_variant(store), make_variant(store)
+    receive(short, 1)
+    for _ in range(20):
+        receive(long, 1)
+    client.force_login(clerk)
+
+    def record(variant) -> int:
+        url = adjust_url(stock_of(variant))
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(url, {"reason": "received", "quantity": "1"}, **HTMX)
+        assert response.status_code == 200
+        return len(captured)
+
+    assert record(long) == record(short)
