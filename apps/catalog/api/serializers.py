@@ -34,6 +34,8 @@ def variant_availability(variant: ProductVariant) -> tuple[int | None, bool]:
 
 
 _DATETIME = serializers.DateTimeField()
+# Views prefetch a product's variants into this attribute (a list, in position order).
+PREFETCHED_VARIANTS = "prefetched_variants"
 MAX_ID = 2**63 - 1
 
 
@@ -74,7 +76,7 @@ class ProductPublicSerializer(serializers.Serializer):
     variants = VariantPublicSerializer(many=True)
 
     def to_representation(self, product):
-        variant_objects = product.variants.all()
+        variant_objects = getattr(product, PREFETCHED_VARIANTS)
         variants = [variant_public_data(v) for v in variant_objects]
         prices = [v.price for v in variant_objects]
         return {
@@ -168,7 +170,7 @@ class VariantStaffSerializer(StockFiguresMixin, serializers.ModelSerializer):
 
 
 class ProductStaffSerializer(serializers.ModelSerializer):
-    variants = VariantStaffSerializer(many=True, read_only=True)
+    variants = VariantStaffSerializer(many=True, read_only=True, source=PREFETCHED_VARIANTS)
 
     class Meta:
         model = Product

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from apps.catalog.api.filters import ProductPublicFilter, ProductStaffFilter
 from apps.catalog.api.serializers import (
+    PREFETCHED_VARIANTS,
     CategoryPublicSerializer,
     ProductCreateInputSerializer,
     ProductPublicDetailSerializer,
@@ -35,9 +36,12 @@ STAFF_TAGS = ["staff: catalogue"]
 
 
 def _variants_with_stock():
+    # to_attr: Django then stores a plain list per product instead of building a queryset
+    # per product, which was a tenth of a catalogue page's CPU.
     return Prefetch(
         "variants",
         queryset=ProductVariant.objects.select_related("stock").order_by("position", "id"),
+        to_attr=PREFETCHED_VARIANTS,
     )
 
 
