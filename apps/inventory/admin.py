@@ -17,9 +17,14 @@ from apps.inventory.forms import StockAdjustForm
 from apps.inventory.models import Stock, StockMovement
 from apps.inventory.selectors import stock_filter_level
 from apps.inventory.services import stock_adjust
-from apps.stores.admin_mixins import EstimatedCountPaginator, StoreScopedAdminMixin
+from apps.stores.admin_mixins import (
+    EstimatedCountPaginator,
+    StoreFilter,
+    StoreScopedAdminMixin,
+    current_store_id,
+)
 from apps.stores.roles import Capability
-from apps.stores.scoping import user_can
+from apps.stores.scoping import store_ids_for, user_can
 
 LEVEL_LABELS = {"out": "danger", "low": "warning", "in": "success"}
 LEVEL_NAMES = {"out": _("Out of stock"), "low": _("Low stock"), "in": _("In stock")}
@@ -165,9 +170,7 @@ class StockMovementAdmin(StoreScopedAdminMixin, ModelAdmin):
     )
     list_filter_submit = True
     search_fields = ("=stock__variant__sku", "=reference_id")
-    # The ledger is append-only, so id order is time order, and the primary key index
-    # serves it; sorting millions of rows by created_at would not be.
-    ordering = ("-id",)
+    ordering = ("-created_at", "-id")
     list_per_page = 50
     paginator = EstimatedCountPaginator
     show_full_result_count = False
@@ -190,6 +193,18 @@ class StockMovementAdmin(StoreScopedAdminMixin, ModelAdmin):
     @display(description=_("SKU"), ordering="stock__variant__sku")
     def sku(self, obj):
         return obj.stock.variant.sku
+
+    def get_ordering(self, request):
+        """Newest first, along an index. Within one store the (store, created_at) index gives
+        that order; across stores only the primary key does (the ledger is append-only, so id
+        order is time order), where sorting millions of rows by created_at would not."""
+        store_ids = store_ids_for(request.user)
+        one_store = (
+            current_store_id(request)
+            or request.GET.get(StoreFilter.parameter_name)
+            or (store_ids is not None and len(store_ids) == 1)
+        )
+        return self.ordering if one_store else ("-id",)
 
     @display(description=_("reference"))
     def reference(self, obj):
