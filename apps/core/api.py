@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import conditional_page
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -191,8 +192,6 @@ class NexusAutoSchema(AutoSchema):
 
 def error_response(code: int):
     """An `extend_schema(responses=...)` entry for an error this operation may answer."""
-    from drf_spectacular.utils import OpenApiResponse
-
     return OpenApiResponse(ErrorResponseSerializer, description=ERROR_DESCRIPTIONS[str(code)])
 
 
