@@ -44,3 +44,12 @@ def test_admin_login_with_email(client):
     )
     assert response.status_code == 302
     assert client.get("/admin/users/user/").status_code == 200
+
+
+def test_admin_login_without_next_lands_on_the_back_office(client):
+    User.objects.create_superuser("root@example.com", "pw-123456789")
+    response = client.post(
+        "/admin/login/", {"username": "root@example.com", "password": "pw-123456789"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
