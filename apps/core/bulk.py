@@ -8,6 +8,8 @@ gets COPY from an in-memory buffer, other databases a plain executemany. Rows sk
 import csv
 import io
 import json
+import queue
+import threading
 from datetime import datetime
 
 from django.db import connection
@@ -22,16 +24,80 @@ def _json(value) -> str:
     return value if isinstance(value, JsonText) else json.dumps(value, ensure_ascii=False)
 
 
+class CopyPipe:
+    """Runs the COPY statements of BulkWriters from one worker thread, on the current
+    connection and inside its transaction, so Python builds the next batch while PostgreSQL
+    ingests this one (psycopg2 releases the GIL while the server works).
+
+    Use as a context manager. While it is open the caller must not touch the connection
+    itself: call `drain()` first, which waits for every submitted COPY and re-raises the
+    first error.
+    """
+
+    def __init__(self, depth: int = 2):
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> "CopyPipe":
+        connection.ensure_connection()
+        raw = connection.connection
+        self._thread = threading.Thread(target=self._work, args=(raw,), daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if exc_info[0] is None:
+            self._raise()
+
+    def submit(self, sql: str, buffer: io.StringIO) -> None:
+        self._raise()
+        self._queue.put((sql, buffer))
+
+    def drain(self) -> None:
+        self._queue.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _work(self, raw) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                if self._error is None:
+                    with raw.cursor() as cursor:
+                        cursor.copy_expert(*item)
+            except BaseException as error:  # handed to the caller's thread
+                self._error = error
+            finally:
+                self._queue.task_done()
+
+
 class BulkWriter:
     """Buffers rows of one model and writes them in batches.
 
     `fields` are model field names (the primary key included); rows are tuples in that
     order. Call `flush()` once more at the end. Values are plain Python: str, int, bool,
-    None, datetime, decimal strings; JSON columns take Python data or JsonText.
+    None, datetime, decimal strings; JSON columns take Python data or JsonText. With a
+    `pipe`, COPY runs in its worker thread (PostgreSQL only; elsewhere it is ignored).
     """
 
-    def __init__(self, model: type[Model], fields: list[str], *, batch_size: int = 20_000):
+    def __init__(
+        self,
+        model: type[Model],
+        fields: list[str],
+        *,
+        batch_size: int = 20_000,
+        pipe: CopyPipe | None = None,
+    ):
         self.model = model
+        self.pipe = pipe
         self.table = model._meta.db_table
         self.columns = [model._meta.get_field(name).column for name in fields]
         self.batch_size = batch_size
@@ -85,10 +151,12 @@ class BulkWriter:
         options = "FORMAT csv"
         if self._not_null_text:
             options += f", FORCE_NOT_NULL ({', '.join(quote(c) for c in self._not_null_text)})"
+        sql = f"COPY {quote(self.table)} ({columns}) FROM STDIN WITH ({options})"
+        if self.pipe is not None:
+            self.pipe.submit(sql, buffer)
+            return
         with connection.cursor() as cursor:
-            cursor.copy_expert(
-                f"COPY {quote(self.table)} ({columns}) FROM STDIN WITH ({options})", buffer
-            )
+            cursor.copy_expert(sql, buffer)
 
     def _insert(self) -> None:
         ops = connection.ops

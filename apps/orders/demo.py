@@ -28,7 +28,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
-from apps.core.bulk import BulkWriter, JsonText, analyze, lock_tables, next_id, reset_sequences
+from apps.core.bulk import (
+    BulkWriter,
+    CopyPipe,
+    JsonText,
+    analyze,
+    lock_tables,
+    next_id,
+    reset_sequences,
+)
 from apps.inventory.models import MovementReason, Stock, StockMovement
 from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine
 from apps.orders.transitions import OrderStatus, PaymentStatus, StockEffect, find_transition
@@ -441,6 +449,11 @@ class _StoreSeeder:
         )
         self.staff = self._staff()
         self.ids = {model: next_id(model) for model in BULK_MODELS}
+        with CopyPipe() as self.pipe:
+            self._generate()
+        reset_sequences(BULK_MODELS)
+
+    def _generate(self) -> None:
         self.movements = BulkWriter(
             StockMovement,
             [
@@ -459,14 +472,13 @@ class _StoreSeeder:
                 "created_at",
             ],
             batch_size=50_000,
+            pipe=self.pipe,
         )
         sellable = self._catalogue()
         self._orders(sellable)
         self._stocks()
         self.movements.flush()
-        reset_sequences(BULK_MODELS)
-        report = self.owner.report
-        report.movements += self.movements.written
+        self.owner.report.movements += self.movements.written
 
     def _take_id(self, model) -> int:
         value = self.ids[model]
@@ -512,6 +524,7 @@ class _StoreSeeder:
                 "description",
                 "status",
             ],
+            pipe=self.pipe,
         )
         variants = BulkWriter(
             ProductVariant,
@@ -532,6 +545,7 @@ class _StoreSeeder:
                 "low_stock_threshold",
                 "position",
             ],
+            pipe=self.pipe,
         )
         subcategories = list(theme.subcategories.items())
         combos = _combinations(theme.axes)
@@ -627,6 +641,7 @@ class _StoreSeeder:
         writer = BulkWriter(
             Stock,
             ["id", "variant", "store", "on_hand", "allocated", "allow_backorder", "updated_at"],
+            pipe=self.pipe,
         )
         for stock_id, variant_id, backorder in self.stock_rows:
             on_hand, allocated = self.stock[stock_id]
@@ -712,6 +727,7 @@ class _StoreSeeder:
                 "request_fingerprint",
                 "placed_at",
             ],
+            pipe=self.pipe,
         )
         self.lines = BulkWriter(
             OrderLine,
@@ -727,11 +743,13 @@ class _StoreSeeder:
                 "line_total",
             ],
             batch_size=50_000,
+            pipe=self.pipe,
         )
         self.events = BulkWriter(
             OrderEvent,
             ["id", "order", "type", "from_value", "to_value", "actor", "message", "created_at"],
             batch_size=50_000,
+            pipe=self.pipe,
         )
         now_ts = self.now.timestamp()
         # Order volume grows through the year: newer days see more orders.

@@ -1,12 +1,16 @@
 import io
 from collections import defaultdict
 
+import psycopg2
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
-from apps.catalog.models import Product, ProductVariant
+from apps.catalog.models import Category, Product, ProductVariant
+from apps.core.bulk import BulkWriter, CopyPipe, next_id
 from apps.inventory.models import Stock, StockMovement
 from apps.inventory.tests.factories import receive
 from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine
@@ -149,3 +153,15 @@ def test_refused_in_production(settings):
     with pytest.raises(CommandError):
         seed()
     assert not Store.objects.exists()
+
+
+@pytest.mark.postgres
+def test_a_copy_failing_in_the_pipe_fails_the_caller_and_rolls_back():
+    now = timezone.now()
+    first = next_id(Category)
+    with pytest.raises(psycopg2.IntegrityError), transaction.atomic(), CopyPipe() as pipe:
+        writer = BulkWriter(Category, ["id", "name", "slug", "created_at", "updated_at"], pipe=pipe)
+        writer.add((first, "Tea", "tea", now, now))
+        writer.add((first, "Coffee", "coffee", now, now))
+        writer.flush()
+    assert not Category.objects.exists()
