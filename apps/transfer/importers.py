@@ -23,7 +23,7 @@ from apps.catalog.resources import (
     CATALOG_PRODUCT_COLUMNS,
     CATALOG_REQUIRED_COLUMNS,
 )
-from apps.core.bulk import BulkWriter
+from apps.core.bulk import BulkWriter, JsonText
 from apps.core.sequences import reserve_ids
 from apps.inventory.models import STAFF_REASONS, MovementReason
 from apps.inventory.resources import STOCK_ALIASES, STOCK_COLUMNS, STOCK_REQUIRED_COLUMNS
@@ -786,6 +786,8 @@ _VARIANT_COLUMNS = (
     "created_at",
     "updated_at",
 )
+# Serialised once: every imported variant starts with no options.
+_NO_OPTIONS = JsonText("{}")
 _HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user")
 
 
@@ -922,7 +924,7 @@ def apply_catalog(
             store.pk,
             sku,
             values["title"],
-            {},
+            _NO_OPTIONS,
             Decimal(values["price"]),
             _decimal_or_none(values["compare_at_price"]),
             values["barcode"],

@@ -45,8 +45,6 @@ from apps.transfer.parsing import UnreadableFile, read_table
 
 logger = logging.getLogger(__name__)
 
-MAX_UPLOAD_BYTES = getattr(settings, "TRANSFER_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
-
 
 ANALYZE_AFTER = 10_000
 
@@ -160,7 +158,7 @@ def import_job_create(
         require_capability(user, store, Capability.IMPORT)
     if kind not in ImportKind.values:
         raise ApplicationError(_("Unknown import kind."))
-    limit = _setting("TRANSFER_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES)
+    limit = _setting("TRANSFER_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
     if len(content) > limit:
         raise UploadTooLarge(
             _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")

@@ -28,6 +28,7 @@ def test_creates_products_variants_and_opening_stock(store, manager, category):
     assert [v.sku for v in tee.variants.order_by("position")] == ["TEE-S", "TEE-M"]
     small = ProductVariant.objects.get(sku="TEE-S")
     assert small.price == Decimal("19.90")
+    assert small.options == {} and small.title == "S"
     assert small.stock.on_hand == 7
     assert Stock.objects.get(variant__sku="TEE-M").on_hand == 0
     assert not Stock.objects.filter(variant__sku="MUG-1").exists()
