@@ -21,6 +21,7 @@ from apps.core.errors import ApplicationError
 from apps.stores.roles import Capability
 from apps.stores.scoping import scope_queryset, user_can_anywhere
 from apps.transfer import blobs, exporting
+from apps.transfer.changelists import order_changelist_queryset
 from apps.transfer.forms import ExportForm, ImportUploadForm
 from apps.transfer.models import ExportJob, ExportKind, FileFormat, ImportJob, JobStatus
 from apps.transfer.services import (
@@ -186,8 +187,6 @@ class ExportView(_CapabilityView, FormView):
         return context
 
     def form_valid(self, form):
-        from apps.transfer.changelists import order_changelist_queryset
-
         user = self.request.user
         kind = form.cleaned_data["kind"]
         file_format = form.cleaned_data["file_format"]

@@ -27,6 +27,7 @@ from apps.core.bulk import BulkWriter, JsonText
 from apps.core.sequences import reserve_ids
 from apps.inventory.models import STAFF_REASONS, MovementReason
 from apps.inventory.resources import STOCK_ALIASES, STOCK_COLUMNS, STOCK_REQUIRED_COLUMNS
+from apps.inventory.services import StockChange, stock_change_bulk, stock_ensure_bulk
 from apps.stores.models import Store
 from apps.transfer.parsing import Table
 
@@ -852,8 +853,6 @@ def apply_catalog(
     tables' sequences, together with their history rows; updates use bulk updates; stock
     goes through the inventory service, which writes the ledger.
     """
-    from apps.inventory.services import StockChange, stock_change_bulk, stock_ensure_bulk
-
     now = timezone.now()
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     history_tail = (now, reason[:100], "+", actor_id)
@@ -983,8 +982,6 @@ def apply_catalog(
 def apply_stock(
     *, store: Store, plan: dict, actor, reference, reason: str, progress: Progress | None = None
 ) -> int:
-    from apps.inventory.services import StockChange, stock_change_bulk
-
     changes = [
         StockChange(
             variant_id=variant_id, set_on_hand=set_on_hand, delta=delta, reason=why, note=note

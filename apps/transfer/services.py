@@ -22,7 +22,7 @@ from apps.core.errors import ApplicationError
 from apps.inventory.models import Stock, StockMovement
 from apps.inventory.resources import STOCK_EXPORT_COLUMNS, stock_export_rows
 from apps.inventory.services import StockChangesRefused, StockReference
-from apps.orders.models import Order
+from apps.orders.models import Order, OrderLine
 from apps.orders.resources import (
     ORDER_EXPORT_COLUMNS,
     ORDER_LINE_EXPORT_COLUMNS,
@@ -32,7 +32,8 @@ from apps.orders.resources import (
 from apps.stores.models import Store
 from apps.stores.roles import Capability
 from apps.stores.scoping import require_capability, store_ids_for
-from apps.transfer import blobs, exporting, importers
+from apps.transfer import blobs, exporting, importers, tasks
+from apps.transfer.changelists import order_changelist_queryset
 from apps.transfer.models import (
     ExportJob,
     ExportKind,
@@ -183,9 +184,7 @@ def import_job_create(
     if background is None:
         background = _runs_in_background(content)
     if background:
-        from apps.transfer.tasks import validate_import
-
-        result = validate_import.enqueue(job.pk)
+        result = tasks.validate_import.enqueue(job.pk)
         ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
         job.refresh_from_db()
     else:
@@ -262,9 +261,7 @@ def import_job_apply(*, job: ImportJob, user, background: bool | None = None) ->
     if background is None:
         background = job.total_rows > _setting("TRANSFER_BACKGROUND_ROWS", 5000)
     if background:
-        from apps.transfer.tasks import apply_import
-
-        result = apply_import.enqueue(job.pk)
+        result = tasks.apply_import.enqueue(job.pk)
         ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
     else:
         import_job_run_apply(job.pk, actor=user)
@@ -429,8 +426,6 @@ def export_spec(
             queryset = queryset.filter(store_id__in=sorted(store_ids))
         if kind == ExportKind.ORDERS:
             return ExportSpec(ORDER_EXPORT_COLUMNS, order_export_rows(queryset), queryset.count())
-        from apps.orders.models import OrderLine
-
         lines = OrderLine.objects.filter(order__in=queryset.order_by().values("pk"))
         return ExportSpec(
             ORDER_LINE_EXPORT_COLUMNS, order_line_export_rows(queryset), lines.count()
@@ -461,9 +456,7 @@ def export_job_create(
         status=JobStatus.QUEUED,
         heartbeat_at=timezone.now(),
     )
-    from apps.transfer.tasks import run_export
-
-    result = run_export.enqueue(job.pk)
+    result = tasks.run_export.enqueue(job.pk)
     ExportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
     job.refresh_from_db()
     return job
@@ -510,6 +503,4 @@ def export_job_run(job_id: int, *, orders: QuerySet[Order] | None = None) -> Exp
 
 def _orders_from_filters(job: ExportJob) -> QuerySet[Order]:
     """Rebuild the order changelist the export was started from, with its filters."""
-    from apps.transfer.changelists import order_changelist_queryset
-
     return order_changelist_queryset(user=job.created_by, query_string=job.filters)
