@@ -127,3 +127,29 @@ def test_apply_twice_is_refused(store):
     with pytest.raises(ApplicationError):
         import_job_apply(job=job, user=None, background=False)
     assert Product.objects.count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_progress_inside_the_apply_transaction_is_visible_to_the_poller(store):
+    from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+    job = import_job_create(
+        user=None,
+        store=store,
+        kind="catalog",
+        name="a.csv",
+        content=csv_bytes(_rows(1)),
+        background=False,
+    )
+    poller = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with transaction.atomic():
+            progress = JobProgress(job, inside_transaction=True)
+            progress(123, force=True)
+            progress.close()
+            with poller.cursor() as cursor:
+                cursor.execute("SELECT rows_done FROM transfer_importjob WHERE id = %s", [job.pk])
+                assert cursor.fetchone()[0] == 123
+    finally:
+        poller.close()
