@@ -18,6 +18,7 @@ from django.views.generic import FormView, TemplateView, View
 from unfold.views import UnfoldModelAdminViewMixin
 
 from apps.core.errors import ApplicationError
+from apps.stores.admin_mixins import current_store_id
 from apps.stores.roles import Capability
 from apps.stores.scoping import scope_queryset, user_can_anywhere
 from apps.transfer import blobs, exporting
@@ -176,6 +177,8 @@ class ExportView(_CapabilityView, FormView):
 
     def get_initial(self):
         return {
+            # The store picked in the back office's store switcher, as the lists show it.
+            "store": current_store_id(self.request),
             "kind": self.request.GET.get("kind", ExportKind.CATALOG),
             "filters": self.request.GET.get("filters", ""),
             "file_format": FileFormat.CSV,
