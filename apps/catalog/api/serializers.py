@@ -1,4 +1,5 @@
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -33,7 +34,12 @@ def variant_availability(variant: ProductVariant) -> tuple[int | None, bool]:
     return available, variant.allow_backorder or available > 0
 
 
-_DATETIME = serializers.DateTimeField()
+def _iso_datetime(value) -> str:
+    """What DRF's DateTimeField answers (current time zone, "Z" for UTC), minus its overhead."""
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 # Views prefetch a product's variants into this attribute (a list, in position order).
 PREFETCHED_VARIANTS = "prefetched_variants"
 MAX_ID = 2**63 - 1
@@ -88,7 +94,7 @@ class ProductPublicSerializer(serializers.Serializer):
             "handle": product.handle,
             "price_from": str(min(prices)) if prices else None,
             "in_stock": any(v["in_stock"] for v in variants),
-            "updated_at": _DATETIME.to_representation(product.updated_at),
+            "updated_at": _iso_datetime(product.updated_at),
             "variants": variants,
         }
 

@@ -258,3 +258,12 @@ def test_store_and_category_lists_cost_two_queries(page_size, django_assert_num_
         with django_assert_num_queries(2):
             response = client.get(f"{path}?page_size={page_size}")
         assert len(response.json()["results"]) == page_size
+
+
+def test_public_timestamps_match_drf_datetime_format():
+    from rest_framework.fields import DateTimeField
+
+    product = make_product(StoreFactory())
+    body = APIClient().get(f"/api/v1/products/{product.pk}/").json()
+    assert body["updated_at"] == DateTimeField().to_representation(product.updated_at)
+    assert body["updated_at"].endswith("Z")
