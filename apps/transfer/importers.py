@@ -491,6 +491,11 @@ def validate_catalog(*, store: Store, table: Table, progress: Progress | None = 
                 ]
             )
             outcome = "created"
+            if staged.wants_changes:
+                staged.note_change(
+                    _("Row %(row)s: new variant %(sku)s of %(handle)s at %(price)s")
+                    % {"row": number, "sku": sku, "handle": handle, "price": full.get("price")}
+                )
         else:
             variant_id = existing[0]
             current = dict(zip(_VARIANT_DB_FIELDS, existing[3:10], strict=True))

@@ -32,6 +32,7 @@ def test_upload_preview_apply_flow(client, store, manager):
     assert preview.status_code == 200
     assert job.status == JobStatus.PREVIEW
     assert b"Apply" in preview.content
+    assert "Row 2: new variant TEE-1 of tee at 5.00" in preview.content.decode()
     assert not ProductVariant.objects.exists()
 
     applied = client.post(reverse("admin:transfer_importjob_apply", args=[job.pk]))
