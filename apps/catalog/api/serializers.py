@@ -1,9 +1,9 @@
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
+from apps.core.api import iso_datetime
 
 
 def variant_public_data(variant: ProductVariant) -> dict:
@@ -32,12 +32,6 @@ def variant_availability(variant: ProductVariant) -> tuple[int | None, bool]:
         return 0, variant.allow_backorder
     available = max(stock.on_hand - stock.allocated, 0)
     return available, variant.allow_backorder or available > 0
-
-
-def _iso_datetime(value) -> str:
-    """What DRF's DateTimeField answers (current time zone, "Z" for UTC), minus its overhead."""
-    text = timezone.localtime(value).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 # Views prefetch a product's variants into this attribute (a list, in position order).
@@ -94,7 +88,7 @@ class ProductPublicSerializer(serializers.Serializer):
             "handle": product.handle,
             "price_from": str(min(prices)) if prices else None,
             "in_stock": any(v["in_stock"] for v in variants),
-            "updated_at": _iso_datetime(product.updated_at),
+            "updated_at": iso_datetime(product.updated_at),
             "variants": variants,
         }
 

@@ -355,3 +355,21 @@ def test_staff_order_dates_with_extreme_offsets_are_handled(two_shops):
     assert extreme.json()["results"] == []
     overflow = client.get("/api/v1/staff/orders/?placed_after=0001-01-01T00%3A00%3A00%2B20%3A00")
     assert overflow.status_code == 400
+
+
+def test_hand_built_order_answer_matches_its_declared_fields(shop):
+    from rest_framework import serializers
+
+    from apps.orders.api.serializers import CustomerOrderSerializer
+    from apps.orders.api.views import _customer_orders
+    from apps.orders.services import order_transition
+
+    store, variant = shop
+    ann = UserFactory()
+    placed = place_order(store, [(variant, 2)], customer=ann, customer_note="Leave at door")
+    order_transition(order=placed, to_status="cancelled", actor=ann, check_permission=False)
+    order = _customer_orders(ann).get(pk=placed.pk)
+    serializer = CustomerOrderSerializer()
+    by_hand = serializer.to_representation(order)
+    assert by_hand == serializers.ModelSerializer.to_representation(serializer, order)
+    assert len(by_hand["timeline"]) == 2
