@@ -156,3 +156,16 @@ def test_job_lists_and_sidebar(client, store, manager):
     start = reverse("admin:transfer_exportjob_changelist") + "start/"
     assert start in page
     assert client.get(start)["Location"] == reverse("admin:transfer_exportjob_new")
+
+
+def test_discard_writes_nothing_and_lists_the_job(client, store, manager):
+    client.force_login(manager)
+    _upload(client, store, csv_bytes([row()]))
+    job = ImportJob.objects.get()
+    client.post(reverse("admin:transfer_importjob_discard", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == JobStatus.DISCARDED and not ProductVariant.objects.exists()
+    listing = client.get(reverse("admin:transfer_importjob_changelist"))
+    assert listing.status_code == 200 and "Discarded" in listing.content.decode()
+    change = client.get(reverse("admin:transfer_importjob_change", args=[job.pk]))
+    assert change["Location"] == reverse("admin:transfer_importjob_job", args=[job.pk])
