@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from apps.catalog.models import ProductStatus, ProductVariant
@@ -233,13 +233,9 @@ def _create_order(
             )
         )
     shipping = _shipping_for(store, subtotal)
-    now = timezone.now()
-    order = Order.objects.create(
+    order = Order(
         store=store,
         customer=customer,
-        # Unique placeholder until the id exists: the number is derived from the id, so
-        # numbering needs no per-store counter row that every checkout would queue on.
-        number=f"new-{secrets.token_hex(14)}",
         status=OrderStatus.PENDING,
         payment_status=PaymentStatus.UNPAID,
         currency=store.currency,
@@ -252,10 +248,9 @@ def _create_order(
         customer_note=customer_note,
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
-        placed_at=now,
+        placed_at=timezone.now(),
     )
-    order.number = f"{store.order_prefix}-{order.pk + 100000}"
-    Order.objects.filter(pk=order.pk).update(number=order.number)
+    _save_with_number(order, actor=actor)
     for line in order_lines:
         line.order = order
     OrderLine.objects.bulk_create(order_lines)
@@ -273,6 +268,32 @@ def _create_order(
     )
     transaction.on_commit(lambda: _notify(order, None, OrderStatus.PENDING, actor))
     return order
+
+
+def order_number(order: Order) -> str:
+    return f"{order.store.order_prefix}-{order.pk + 100000}"
+
+
+def _save_with_number(order: Order, *, actor) -> None:
+    """Number the order from its id: unique and readable, and no per-store counter row
+    that every checkout of the store would have to queue on."""
+    connection = connections[Order.objects.db]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence('orders_order', 'id'))")
+            order.pk = cursor.fetchone()[0]
+        order.number = order_number(order)
+        order.save(force_insert=True)
+        return
+    # Without sequences the id exists only after the insert; history is written once the
+    # real number is known, so the audit trail never shows the placeholder.
+    order.number = f"new-{secrets.token_hex(14)}"
+    order.skip_history_when_saving = True
+    order.save(force_insert=True)
+    order.number = order_number(order)
+    order.save(update_fields=["number"])
+    del order.skip_history_when_saving
+    Order.history.bulk_history_create([order], default_user=_person(actor))
 
 
 def _notify(order: Order, source: str | None, target: str, actor) -> None:

@@ -289,3 +289,10 @@ def test_order_survives_its_product_being_deleted(store):
     line = order.lines.get(sku=v1.sku)
     assert line.unit_price == 10
     assert line.product_title == product.title
+
+
+def test_history_of_a_new_order_shows_its_real_number(store):
+    order = place_order(store, [(make_variant(store, allow_backorder=True), 1)])
+    first = order.history.order_by("history_id").first()
+    assert first.history_type == "+"
+    assert first.number == order.number == f"{store.order_prefix}-{order.pk + 100000}"
