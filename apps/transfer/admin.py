@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
+from apps.stores.admin_mixins import StoreScopedAdminMixin
 from apps.stores.roles import Capability
-from apps.stores.scoping import scope_queryset, user_can_anywhere
 from apps.transfer import admin_views
 from apps.transfer.models import ExportJob, ImportJob, JobStatus
 
@@ -23,29 +23,15 @@ STATUS_LABELS = {
 }
 
 
-class _JobAdmin(ModelAdmin):
+class _JobAdmin(StoreScopedAdminMixin, ModelAdmin):
     """Jobs are records of what happened: read-only lists whose rows open the job's page."""
 
-    capability = Capability.IMPORT
+    view_capability = Capability.IMPORT
+    change_capability = None
     list_select_related = ("store", "created_by")
     list_filter = ("status", "kind")
     list_per_page = 50
     actions_list = ["new_job"]
-
-    def has_module_permission(self, request):
-        return request.user.is_active and user_can_anywhere(request.user, self.capability)
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def _job_url(self, obj):
         opts = self.model._meta
@@ -92,11 +78,6 @@ class ImportJobAdmin(_JobAdmin):
     )
     search_fields = ("original_name",)
 
-    def get_queryset(self, request):
-        return scope_queryset(
-            super().get_queryset(request), request.user, capability=Capability.IMPORT
-        )
-
     def get_urls(self):
         return [
             path("new/", self._view(admin_views.ImportUploadView), name=self._name("new")),
@@ -126,7 +107,7 @@ class ImportJobAdmin(_JobAdmin):
 
 @admin.register(ExportJob)
 class ExportJobAdmin(_JobAdmin):
-    capability = Capability.EXPORT
+    view_capability = Capability.EXPORT
     list_display = (
         "job_link",
         "kind",
