@@ -28,7 +28,7 @@ def ids(response):
 
 @pytest.fixture
 def two_stores():
-    return StoreFactory(slug="alpha"), StoreFactory(slug="beta")
+    return StoreFactory(slug="alpha", name="Alpha"), StoreFactory(slug="beta", name="Beta")
 
 
 def test_only_active_products_of_active_stores_are_public(two_stores):
