@@ -58,6 +58,8 @@ if ENVIRONMENT == "test":
 CORS_ALLOWED_ORIGINS = env_origins("CORS_ALLOWED_ORIGINS")
 CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS")
 PORT = env_int("PORT", 8000, minimum=1)
+# Proxies in front of the app that append to X-Forwarded-For (1 on Render/Railway).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
 
 INSTALLED_APPS = [
     "unfold",
@@ -227,6 +229,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_CLIENT_IP_CALLABLE = "apps.core.client_ip.client_ip"
 AXES_VERBOSE = False
 # API clients get the JSON error shape; the admin keeps AXES_LOCKOUT_TEMPLATE.
 AXES_LOCKOUT_CALLABLE = "apps.core.api.lockout_response"
@@ -248,6 +251,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.StandardPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.core.throttling.AnonThrottle",
         "apps.core.throttling.UserThrottle",
