@@ -67,6 +67,8 @@ class Product(TimeStampedModel):
         indexes = [
             models.Index(fields=["store", "status"], name="product_store_status_idx"),
             models.Index(fields=["title"], name="product_title_idx"),
+            # The storefront's default listing: active products by title, read in index order.
+            models.Index(fields=["status", "title", "id"], name="product_status_title_idx"),
         ]
 
     def __str__(self):
