@@ -7,11 +7,16 @@ from django.utils.translation import gettext_lazy as _
 from apps.stores.roles import Capability
 from apps.stores.scoping import is_platform_operator, user_can_anywhere
 
-_ENVIRONMENT_COLOURS = {"production": "danger", "test": "warning", "development": "info"}
+_ENVIRONMENT_LABELS = {
+    "production": (_("Production"), "danger"),
+    "test": (_("Test"), "warning"),
+    "development": (_("Development"), "info"),
+}
 
 
 def environment_callback(request):
-    return [_(settings.ENVIRONMENT.capitalize()), _ENVIRONMENT_COLOURS[settings.ENVIRONMENT]]
+    label, colour = _ENVIRONMENT_LABELS[settings.ENVIRONMENT]
+    return [label, colour]
 
 
 def environment_title_prefix_callback(request):

@@ -18,11 +18,15 @@ PRODUCTION_ENV = {
 }
 
 
+# Set by the browser-test fixture for its own process; a child must start as in deployment.
+NOT_INHERITED = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def child_env(overrides: dict[str, str], *, drop: tuple[str, ...] = ()) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in drop and key not in PRODUCTION_ENV and key != "DATABASE_URL"
+        if key not in drop and key not in PRODUCTION_ENV and key not in NOT_INHERITED
     }
     env.update(overrides)
     return env
