@@ -1,5 +1,6 @@
 """The admin chrome (django-unfold). Callbacks are dotted paths: this module stays import-light."""
 
+from django.templatetags.static import static
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,7 @@ UNFOLD = {
     "DASHBOARD_CALLBACK": "apps.dashboard.views.dashboard_callback",
     "ENVIRONMENT": "nexus.unfold_callbacks.environment_callback",
     "ENVIRONMENT_TITLE_PREFIX": "nexus.unfold_callbacks.environment_title_prefix_callback",
+    "STYLES": [lambda request: static("nexus/admin.css")],
     "SCRIPTS": [],
     "SIDEBAR": {
         "show_search": True,

@@ -38,7 +38,8 @@ def pending_orders_badge(request):
     from apps.dashboard.selectors import pending_order_count
 
     count = pending_order_count(user=request.user, request=request)
-    return count or None
+    # unfold always renders the badge; an empty one is hidden by nexus/admin.css.
+    return str(count) if count else ""
 
 
 def sidebar_navigation(request):
