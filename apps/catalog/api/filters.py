@@ -47,9 +47,11 @@ class ProductPublicFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search", label=_("Words in the title, or part of a SKU"), max_length=100
     )
-    min_price = django_filters.NumberFilter(method="filter_min_price", label=_("Lowest price from"))
+    min_price = django_filters.NumberFilter(
+        method="filter_min_price", label=_("Starting price at least")
+    )
     max_price = django_filters.NumberFilter(
-        method="filter_max_price", label=_("Highest price from")
+        method="filter_max_price", label=_("Starting price at most")
     )
     in_stock = django_filters.BooleanFilter(
         method="filter_in_stock", label=_("Only products that can be ordered now")
