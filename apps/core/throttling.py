@@ -16,9 +16,15 @@ import time
 from django.core.cache import cache
 from rest_framework.throttling import SimpleRateThrottle
 
+from apps.core.client_ip import client_ip
+
 
 class FixedWindowThrottle(SimpleRateThrottle):
     cache_format = "throttle:%(scope)s:%(ident)s:%(window)d"
+
+    def get_ident(self, request):
+        # The address django-axes locks out by, so both trust X-Forwarded-For alike.
+        return client_ip(request)
 
     def client_ident(self, request) -> str | None:
         """Whom to count; None means this throttle does not apply to the request."""

@@ -3,6 +3,7 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
+from apps.core.client_ip import client_ip
 from apps.core.throttling import AnonThrottle, FixedWindowThrottle, UserThrottle
 from apps.users.tests.factories import UserFactory
 
@@ -14,8 +15,8 @@ class ThreePerMinute(FixedWindowThrottle):
     THROTTLE_RATES = {"test": "3/minute"}
 
 
-def request_from(ip, user=None):
-    request = Request(APIRequestFactory().get("/api/v1/products/", REMOTE_ADDR=ip))
+def request_from(ip, user=None, **meta):
+    request = Request(APIRequestFactory().get("/api/v1/products/", REMOTE_ADDR=ip, **meta))
     request.user = user or AnonymousUser()
     return request
 
@@ -34,3 +35,11 @@ def test_anon_throttle_leaves_signed_in_users_to_the_user_throttle():
     assert AnonThrottle().client_ident(request_from("10.0.0.1", user)) is None
     assert UserThrottle().client_ident(request_from("10.0.0.1", user)) == f"user-{user.pk}"
     assert UserThrottle().client_ident(request_from("10.0.0.1")) == "10.0.0.1"
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_throttles_count_the_address_the_login_lockout_trusts(settings, proxies):
+    settings.NUM_PROXIES = proxies
+    spoofed = request_from("10.0.0.9", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.7, ")
+    assert ThreePerMinute().client_ident(spoofed) == client_ip(spoofed)
+    assert ThreePerMinute().client_ident(spoofed) == ("203.0.113.7" if proxies else "10.0.0.9")
