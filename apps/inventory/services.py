@@ -101,6 +101,36 @@ def _apply(
     )
 
 
+def _check_change(*, delta, set_on_hand, reason: str, allowed_reasons: set[str]) -> None:
+    """The shape of one on-hand change, for stock_adjust and stock_change_bulk alike."""
+    if (delta is None) == (set_on_hand is None):
+        raise ApplicationError("Give either a change or a new on-hand figure.", code="invalid")
+    if reason not in allowed_reasons:
+        raise ApplicationError(f"{reason!r} is not a reason staff can record.", code="invalid")
+    for value in (delta, set_on_hand):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise ApplicationError("Quantities must be whole numbers.", code="invalid")
+
+
+def _on_hand_refusal(
+    *, sku: str, on_hand: int, allocated: int, allow_backorder: bool, new_on_hand: int
+) -> tuple[str, str] | None:
+    """(code, message without a final stop) when on hand may not become `new_on_hand`.
+
+    One rule for the single and the bulk change: never below zero, and never below what
+    orders hold unless the row takes backorders.
+    """
+    if new_on_hand < 0:
+        return "negative_stock", f"{sku}: on hand cannot go below zero (it is {on_hand})"
+    if not allow_backorder and new_on_hand < allocated:
+        return (
+            "below_allocated",
+            f"{sku}: {allocated} units are allocated to orders; "
+            f"on hand cannot drop to {new_on_hand}",
+        )
+    return None
+
+
 def stock_ensure(*, variants: Iterable[ProductVariant]) -> None:
     """Give every tracked variant a Stock row and keep its backorder flag in step."""
     variants = [v for v in variants if v.track_inventory]
@@ -142,13 +172,9 @@ def stock_adjust(
 
     Give either `delta` (+5 received, -2 damaged) or `set_on_hand` (a count).
     """
-    if (delta is None) == (set_on_hand is None):
-        raise ApplicationError("Give either a change or a new on-hand figure.", code="invalid")
-    if reason not in set(allowed_reasons):
-        raise ApplicationError(f"{reason!r} is not a reason staff can record.", code="invalid")
-    for value in (delta, set_on_hand):
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            raise ApplicationError("Quantities must be whole numbers.", code="invalid")
+    _check_change(
+        delta=delta, set_on_hand=set_on_hand, reason=reason, allowed_reasons=set(allowed_reasons)
+    )
     if not variant.track_inventory:
         raise ApplicationError(f"{variant.sku} does not track inventory.", code="untracked")
     stock_ensure(variants=[variant])
@@ -156,18 +182,16 @@ def stock_adjust(
     change = delta if delta is not None else set_on_hand - stock.on_hand
     if change == 0 and delta is not None:
         raise ApplicationError("The change is zero: nothing to record.", code="invalid")
-    new_on_hand = stock.on_hand + change
-    if new_on_hand < 0:
-        raise ApplicationError(
-            f"{variant.sku}: on hand cannot go below zero (it is {stock.on_hand}).",
-            code="negative_stock",
-        )
-    if not stock.allow_backorder and new_on_hand < stock.allocated:
-        raise ApplicationError(
-            f"{variant.sku}: {stock.allocated} units are allocated to orders; "
-            f"on hand cannot drop to {new_on_hand}.",
-            code="below_allocated",
-        )
+    refusal = _on_hand_refusal(
+        sku=variant.sku,
+        on_hand=stock.on_hand,
+        allocated=stock.allocated,
+        allow_backorder=stock.allow_backorder,
+        new_on_hand=stock.on_hand + change,
+    )
+    if refusal:
+        code, message = refusal
+        raise ApplicationError(f"{message}.", code=code)
     movement = _apply(
         stock,
         on_hand_delta=change,
@@ -371,13 +395,12 @@ def stock_change_bulk(
     allowed = set(allowed_reasons)
     by_variant: dict[int, StockChange] = {}
     for change in changes:
-        if (change.delta is None) == (change.set_on_hand is None):
-            raise ApplicationError("Give either a change or a new on-hand figure.", code="invalid")
-        for value in (change.delta, change.set_on_hand):
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-                raise ApplicationError("Quantities must be whole numbers.", code="invalid")
-        if change.reason not in allowed:
-            raise ApplicationError(f"{change.reason!r} is not an allowed reason.", code="invalid")
+        _check_change(
+            delta=change.delta,
+            set_on_hand=change.set_on_hand,
+            reason=change.reason,
+            allowed_reasons=allowed,
+        )
         if change.variant_id in by_variant:
             raise ApplicationError("A variant appears twice in one bulk change.", code="invalid")
         by_variant[change.variant_id] = change
@@ -458,8 +481,15 @@ def stock_change_bulk(
     ):
         change = by_variant[variant_id]
         delta = change.delta if change.delta is not None else change.set_on_hand
-        if delta < 0:
-            problems.append(f"{skus[variant_id]}: on hand would go below zero ({delta})")
+        refusal = _on_hand_refusal(
+            sku=skus[variant_id],
+            on_hand=0,
+            allocated=0,
+            allow_backorder=backorder,
+            new_on_hand=delta,
+        )
+        if refusal:
+            problems.append(refusal[1])
             continue
         new_stocks.add((pk, variant_id, store_id, delta, 0, backorder, now))
         if delta:
@@ -477,14 +507,15 @@ def stock_change_bulk(
             if delta == 0:
                 continue
             new_on_hand = on_hand + delta
-            if new_on_hand < 0:
-                problems.append(f"{skus[variant_id]}: on hand would go below zero ({new_on_hand})")
-                continue
-            if not backorder and new_on_hand < allocated:
-                problems.append(
-                    f"{skus[variant_id]}: {allocated} units are allocated to orders, "
-                    f"on hand cannot drop to {new_on_hand}"
-                )
+            refusal = _on_hand_refusal(
+                sku=skus[variant_id],
+                on_hand=on_hand,
+                allocated=allocated,
+                allow_backorder=backorder,
+                new_on_hand=new_on_hand,
+            )
+            if refusal:
+                problems.append(refusal[1])
                 continue
             updates.append((pk, new_on_hand))
             movement(pk, store_id, change, delta, new_on_hand, allocated)
