@@ -11,6 +11,7 @@ from apps.catalog.tests.factories import make_product, make_variant
 from apps.inventory.models import MovementReason, Stock, StockMovement
 from apps.inventory.tests.factories import receive
 from apps.orders.tests.factories import place_order
+from apps.stores.models import StoreMembership
 from apps.stores.roles import Role
 from apps.stores.tests.factories import StoreFactory, staff_member
 
@@ -64,6 +65,24 @@ def test_full_page_inside_the_admin_chrome(client, clerk, kettle):
     assert kettle.sku in body
     assert 'id="desk-q"' in body and "autofocus" in body
     assert "HX-Request" in response["Vary"]
+
+
+def test_store_picker_lists_the_users_stores_only_when_there_is_a_choice(
+    client, clerk, store, other_store
+):
+    StoreFactory(name="Gamma")
+    client.force_login(clerk)
+    assert 'id="desk-store"' not in client.get(DESK).content.decode()
+
+    StoreMembership.objects.create(user=clerk, store=other_store, role=Role.CLERK)
+    body = client.get(DESK, {"store": other_store.pk}).content.decode()
+    picker = body[body.index('id="desk-store"') : body.index("</select>")]
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", picker) == [
+        "All my stores",
+        "Alpha",
+        "Beta",
+    ]
+    assert f'value="{other_store.pk}" selected' in picker
 
 
 def test_htmx_search_gets_the_results_fragment_and_a_clean_url(client, clerk, kettle):

@@ -86,6 +86,24 @@ def test_full_page_inside_the_admin_chrome_lists_only_own_stores(client, clerk, 
     assert "HX-Request" in response["Vary"]
 
 
+def test_store_picker_lists_the_users_stores_only_when_there_is_a_choice(
+    client, clerk, store, other_store
+):
+    StoreFactory(name="Gamma")
+    client.force_login(clerk)
+    assert 'id="queue-store"' not in client.get(QUEUE).content.decode()
+
+    StoreMembership.objects.create(user=clerk, store=other_store, role=Role.CLERK)
+    body = client.get(QUEUE, {"store": other_store.pk}).content.decode()
+    picker = body[body.index('id="queue-store"') : body.index("</select>")]
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", picker) == [
+        "All my stores",
+        "Alpha",
+        "Beta",
+    ]
+    assert f'value="{other_store.pk}" selected' in picker
+
+
 def test_htmx_request_gets_the_results_fragment_with_counters_out_of_band(client, clerk, store):
     orders = orders_for(store, 3)
     order_transition(order=orders[0], to_status=OrderStatus.CONFIRMED, actor=clerk)
