@@ -18,7 +18,7 @@ from apps.inventory.models import Stock
 from apps.inventory.selectors import stock_filter_level
 from apps.orders.models import Order, OrderLine
 from apps.orders.transitions import OrderStatus
-from apps.stores.admin_mixins import current_store_id
+from apps.stores.admin_mixins import current_store_id, scope_to_current_store
 from apps.stores.scoping import store_ids_for
 
 # Cancelled orders never became sales; returned ones were sales that came back.
@@ -70,7 +70,8 @@ class Dashboard:
 
 
 def scoped_store_ids(*, user, request=None) -> list[int] | None:
-    """The stores the dashboard covers: the one chosen in the switcher, or all the user's."""
+    """The stores the dashboard covers (the key of its cache): the one chosen in the switcher,
+    or all the user's."""
     selected = current_store_id(request) if request is not None else None
     if selected:
         return [selected]
@@ -78,17 +79,9 @@ def scoped_store_ids(*, user, request=None) -> list[int] | None:
     return None if store_ids is None else sorted(store_ids)
 
 
-def _scope(queryset: QuerySet, store_ids, store_field="store") -> QuerySet:
-    if store_ids is None:
-        return queryset
-    return queryset.filter(**{f"{store_field}_id__in": store_ids})
-
-
 def pending_order_count(*, user, request=None) -> int:
-    store_ids = scoped_store_ids(user=user, request=request)
-    if store_ids == []:
-        return 0
-    return _scope(Order.objects.filter(status=OrderStatus.PENDING), store_ids).count()
+    pending = Order.objects.filter(status=OrderStatus.PENDING)
+    return scope_to_current_store(pending, user, request).count()
 
 
 def _daily_rollup(orders: QuerySet, *, since: date, now: datetime) -> list[dict]:
@@ -170,19 +163,19 @@ def dashboard_data(*, user, request=None, now: datetime | None = None) -> Dashbo
     key = f"nexus:dashboard:{'all' if store_ids is None else ','.join(map(str, store_ids))}"
     data = cache.get(key)
     if data is None:
-        data = _compute(store_ids, now)
+        data = _compute(user, request, now)
         cache.set(key, data, CACHE_SECONDS)
-    orders = _scope(Order.objects.all(), store_ids)
+    orders = scope_to_current_store(Order.objects.all(), user, request)
     data.waiting = dict(
         orders.filter(status__in=WAITING).values_list("status").annotate(n=Count("id")).order_by()
     )
     return data
 
 
-def _compute(store_ids, now: datetime) -> Dashboard:
+def _compute(user, request, now: datetime) -> Dashboard:
     today = timezone.localdate(now)
     month_start = today - timedelta(days=CHART_DAYS - 1)
-    orders = _scope(Order.objects.all(), store_ids)
+    orders = scope_to_current_store(Order.objects.all(), user, request)
     rows = _daily_rollup(orders, since=today - timedelta(days=2 * CHART_DAYS - 1), now=now)
 
     status_counts: dict[str, int] = {}
@@ -195,7 +188,7 @@ def _compute(store_ids, now: datetime) -> Dashboard:
             amounts = series.setdefault(row["currency"], {})
             amounts[row["day"]] = amounts.get(row["day"], Decimal("0")) + row["amount"]
 
-    stocks = _scope(Stock.objects.all(), store_ids)
+    stocks = scope_to_current_store(Stock.objects.all(), user, request)
     with_variant = stocks.select_related("variant", "variant__product", "store").annotate(
         available_units=F("on_hand") - F("allocated")
     )
@@ -207,7 +200,7 @@ def _compute(store_ids, now: datetime) -> Dashboard:
     )
 
     top_products = list(
-        _scope(OrderLine.objects.all(), store_ids, "order__store")
+        scope_to_current_store(OrderLine.objects.all(), user, request, store_field="order__store")
         .filter(order__placed_at__gte=_day_start_of(month_start))
         .exclude(order__status__in=NOT_SALES)
         .values("sku", "product_title", "order__currency")

@@ -53,6 +53,20 @@ def current_store_id(request) -> int | None:
     return store_id
 
 
+def scope_to_current_store(
+    queryset: QuerySet,
+    user,
+    request=None,
+    *,
+    store_field: str = "store",
+    capability: Capability = Capability.VIEW,
+) -> QuerySet:
+    """scope_queryset, then narrowed to the store chosen in the switcher (if any)."""
+    queryset = scope_queryset(queryset, user, store_field=store_field, capability=capability)
+    selected = current_store_id(request) if request is not None else None
+    return queryset.filter(**{f"{store_field}_id": selected}) if selected else queryset
+
+
 def switcher_context(request) -> dict:
     """The store switcher is offered to people who work in more than one store."""
     stores = list(stores_for(request.user).only("pk", "name").order_by("name")[:50])
@@ -108,13 +122,9 @@ class StoreScopedAdminMixin:
             queryset = queryset if store_ids is None else queryset.filter(pk__in=sorted(store_ids))
             selected = current_store_id(request)
             return queryset.filter(pk=selected) if selected else queryset
-        queryset = scope_queryset(
-            queryset, request.user, store_field=self.store_field, capability=capability
+        return scope_to_current_store(
+            queryset, request.user, request, store_field=self.store_field, capability=capability
         )
-        selected = current_store_id(request)
-        if selected:
-            queryset = queryset.filter(**{f"{self.store_field}_id": selected})
-        return queryset
 
     # A block of the changelist, so that list_before_template stays free for the admins.
     change_list_template = "admin/scoped_change_list.html"
