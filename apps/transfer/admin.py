@@ -10,6 +10,7 @@ from apps.stores.admin_mixins import StoreScopedAdminMixin
 from apps.stores.roles import Capability
 from apps.transfer import admin_views
 from apps.transfer.models import ExportJob, ImportJob, JobStatus
+from apps.transfer.services import export_jobs_for
 
 STATUS_LABELS = {
     JobStatus.QUEUED: "info",
@@ -120,8 +121,7 @@ class ExportJobAdmin(_JobAdmin):
     )
 
     def get_queryset(self, request):
-        jobs = super().get_queryset(request)
-        return jobs if request.user.is_superuser else jobs.filter(created_by=request.user)
+        return export_jobs_for(request.user, scoped=super().get_queryset(request))
 
     def get_urls(self):
         return [

@@ -27,6 +27,7 @@ from apps.transfer.forms import ExportForm, ImportUploadForm
 from apps.transfer.models import ExportJob, ExportKind, FileFormat, ImportJob, JobStatus
 from apps.transfer.services import (
     export_job_create,
+    export_jobs_for,
     export_runs_in_background,
     export_spec,
     export_write,
@@ -58,11 +59,6 @@ def _import_jobs(user):
     return scope_queryset(
         ImportJob.objects.select_related("store", "created_by"), user, capability=Capability.IMPORT
     )
-
-
-def _export_jobs(user):
-    jobs = ExportJob.objects.select_related("store", "created_by")
-    return jobs if user.is_superuser else jobs.filter(created_by=user)
 
 
 def _download(name: str, file_format: str, streaming_content=None, fileobj=None):
@@ -242,7 +238,9 @@ class ExportJobView(_CapabilityView, TemplateView):
         return [self.template_name]
 
     def get_context_data(self, **kwargs):
-        job = job_check_stale(get_object_or_404(_export_jobs(self.request.user), pk=kwargs["pk"]))
+        job = job_check_stale(
+            get_object_or_404(export_jobs_for(self.request.user), pk=kwargs["pk"])
+        )
         context = super().get_context_data(**kwargs)
         context.update(job=job, subtitle=str(job))
         return context
@@ -252,7 +250,7 @@ class ExportDownloadView(_CapabilityView, View):
     capability = Capability.EXPORT
 
     def get(self, request, pk):
-        job = get_object_or_404(_export_jobs(request.user), pk=pk)
+        job = get_object_or_404(export_jobs_for(request.user), pk=pk)
         if job.status != JobStatus.SUCCEEDED or not job.file_size:
             raise Http404
         return _download(

@@ -31,7 +31,12 @@ from apps.orders.resources import (
 )
 from apps.stores.models import Store
 from apps.stores.roles import Capability
-from apps.stores.scoping import require_capability, store_ids_for
+from apps.stores.scoping import (
+    is_platform_operator,
+    require_capability,
+    scope_queryset,
+    store_ids_for,
+)
 from apps.transfer import blobs, exporting, importers, tasks
 from apps.transfer.changelists import order_changelist_queryset
 from apps.transfer.models import (
@@ -391,6 +396,20 @@ class ExportSpec:
     headers: tuple[str, ...]
     rows: object
     count: int
+
+
+def export_jobs_for(user, *, scoped: QuerySet[ExportJob] | None = None) -> QuerySet[ExportJob]:
+    """The export jobs `user` may list and open: their own (a superuser's: everyone's), of the
+    stores where they may still export, and their "all my stores" jobs, which have no store to
+    scope by (those files were scoped when they were written).
+
+    `scoped` is ExportJob rows already scoped to the user's stores, e.g. by the admin's mixin.
+    """
+    jobs = ExportJob.objects.select_related("store", "created_by")
+    if scoped is None:
+        scoped = scope_queryset(jobs, user, capability=Capability.EXPORT)
+    visible = scoped | jobs.filter(store__isnull=True)
+    return visible if is_platform_operator(user) else visible.filter(created_by=user)
 
 
 def _scoped_store_ids(user, store: Store | None) -> set[int] | None:

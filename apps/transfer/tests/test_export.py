@@ -148,3 +148,28 @@ def test_export_memory_does_not_hold_the_rows(store):
     assert not isinstance(spec.rows, list)
     assert spec.count == ProductVariant.objects.count()
     assert StockMovement.objects.count() == 0
+
+
+def test_export_jobs_list_and_open_by_owner_and_store(client, store, other_store, manager):
+    from apps.stores.models import StoreMembership
+    from apps.transfer.services import export_job_create
+
+    manager_elsewhere = StoreMembership.objects.create(
+        user=manager, store=other_store, role=Role.MANAGER
+    )
+    all_mine = export_job_create(user=manager, kind="catalog", file_format="csv")
+    theirs_only = export_job_create(
+        user=manager, kind="stock", file_format="csv", store=other_store
+    )
+    colleague = staff_member(store, Role.MANAGER)
+    not_mine = export_job_create(user=colleague, kind="catalog", file_format="csv", store=store)
+    manager_elsewhere.delete()
+
+    client.force_login(manager)
+    listed = client.get(reverse("admin:transfer_exportjob_changelist")).context["cl"].result_list
+    assert [job.pk for job in listed] == [all_mine.pk]
+    for job, status in ((all_mine, 200), (theirs_only, 404), (not_mine, 404)):
+        page = client.get(reverse("admin:transfer_exportjob_job", args=[job.pk]))
+        assert page.status_code == status
+        download = client.get(reverse("admin:transfer_exportjob_download", args=[job.pk]))
+        assert download.status_code == status
