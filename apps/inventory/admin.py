@@ -15,7 +15,7 @@ from unfold.decorators import display
 from apps.core.errors import ApplicationError
 from apps.inventory.forms import StockAdjustForm
 from apps.inventory.models import Stock, StockMovement
-from apps.inventory.selectors import stock_filter_level
+from apps.inventory.selectors import stock_filter_level, stock_level
 from apps.inventory.services import stock_adjust
 from apps.stores.admin_mixins import (
     EstimatedCountPaginator,
@@ -39,14 +39,6 @@ class StockLevelFilter(SimpleListFilter):
 
     def queryset(self, request, queryset):
         return stock_filter_level(queryset, self.value()) if self.value() else queryset
-
-
-def stock_level(stock: Stock) -> str:
-    if stock.available <= 0:
-        return "out"
-    if stock.available <= stock.variant.low_stock_threshold:
-        return "low"
-    return "in"
 
 
 @admin.register(Stock)

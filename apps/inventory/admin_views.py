@@ -26,6 +26,7 @@ from apps.inventory.models import STAFF_REASONS, MovementReason, Stock
 from apps.inventory.selectors import (
     movement_list_for_staff,
     stock_filter_level,
+    stock_level,
     stock_list_for_staff,
 )
 from apps.inventory.services import stock_adjust
@@ -190,6 +191,7 @@ def _base_context(filters: DeskFilters) -> dict:
 def _row(request, stock: Stock, **extra) -> dict:
     return {
         "stock": stock,
+        "level": stock_level(stock),
         "can_adjust": user_can(request.user, stock.store_id, Capability.ADJUST_STOCK),
         **extra,
     }

@@ -38,6 +38,15 @@ def stock_filter_level(queryset: QuerySet[Stock], level: str) -> QuerySet[Stock]
     return queryset
 
 
+def stock_level(stock: Stock) -> str:
+    """The level of one row, by the same rule as stock_filter_level: out, low or in."""
+    if stock.available <= 0:
+        return "out"
+    if stock.available <= stock.variant.low_stock_threshold:
+        return "low"
+    return "in"
+
+
 def movement_list_for_staff(*, user) -> QuerySet[StockMovement]:
     return scope_queryset(
         StockMovement.objects.select_related("stock__variant", "actor", "store"), user

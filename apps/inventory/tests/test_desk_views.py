@@ -124,6 +124,18 @@ def test_low_and_out_of_stock_filters(client, clerk, store, kettle):
     assert row_ids(client.get(DESK, {"level": "low"}, **HTMX)) == [stock_of(low).pk]
     assert set(row_ids(client.get(DESK, **HTMX))) == {stock_of(v).pk for v in (kettle, empty, low)}
 
+    # Each row's badge follows the same rule as the filter.
+    page = client.get(DESK, **HTMX).content.decode()
+    badges = {
+        int(pk): re.findall(r'class="nx-badge nx-badge-(low|out)"', row)
+        for pk, row in re.findall(r'<article id="stock-(\d+)"(.*?)</article>', page, re.S)
+    }
+    assert badges == {
+        stock_of(kettle).pk: [],
+        stock_of(empty).pk: ["out"],
+        stock_of(low).pk: ["low"],
+    }
+
 
 def test_only_the_users_stores_are_listed(client, clerk, kettle, other_store):
     theirs = make_variant(other_store, barcode=kettle.barcode)
