@@ -39,6 +39,7 @@ from apps.core.bulk import (
 )
 from apps.inventory.models import MovementReason, Stock, StockMovement
 from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine
+from apps.orders.services import order_number_for
 from apps.orders.transitions import OrderStatus, PaymentStatus, StockEffect, find_transition
 from apps.stores.models import Store, StoreMembership
 from apps.stores.roles import Capability, Role
@@ -798,7 +799,7 @@ class _StoreSeeder:
             item = sellable[int(len(sellable) * rng.random() ** 2)]
             chosen[item.variant_id] = item
         order_id = self._take_id(Order)
-        number = f"{self.spec.order_prefix}-{order_id + 100000}"
+        number = order_number_for(prefix=self.spec.order_prefix, order_id=order_id)
         placed_at = datetime.fromtimestamp(placed_ts, tz=self.now.tzinfo)
         lines = [(item, rng.choices((1, 2, 3), (75, 20, 5))[0]) for item in chosen.values()]
         subtotal = 0

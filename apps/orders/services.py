@@ -270,8 +270,13 @@ def _create_order(
     return order
 
 
+def order_number_for(*, prefix: str, order_id: int) -> str:
+    """The number staff and customers read; also used by the demo seeder, which writes by COPY."""
+    return f"{prefix}-{order_id + 100000}"
+
+
 def order_number(order: Order) -> str:
-    return f"{order.store.order_prefix}-{order.pk + 100000}"
+    return order_number_for(prefix=order.store.order_prefix, order_id=order.pk)
 
 
 def _save_with_number(order: Order, *, actor) -> None:
