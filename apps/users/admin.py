@@ -9,12 +9,14 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.widgets import UnfoldAdminSelectWidget
 
+from apps.orders.models import Order
 from apps.stores.admin_mixins import StoreScopedAdminMixin
 from apps.stores.models import StoreMembership
 from apps.stores.roles import Capability, Role
 from apps.stores.scoping import (
     forget_store_roles,
     is_platform_operator,
+    scope_queryset,
     store_ids_for,
     stores_for,
     user_can_anywhere,
@@ -78,9 +80,8 @@ class UserMembershipInline(TabularInline):
         return Capability.VIEW
 
     def get_queryset(self, request):
-        store_ids = store_ids_for(request.user, self._capability(request))
         queryset = super().get_queryset(request).select_related("store")
-        return queryset if store_ids is None else queryset.filter(store_id__in=sorted(store_ids))
+        return scope_queryset(queryset, request.user, capability=self._capability(request))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "store":
@@ -124,13 +125,12 @@ class UserAdmin(StoreScopedAdminMixin, BaseUserAdmin, ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super(StoreScopedAdminMixin, self).get_queryset(request)
-        store_ids = store_ids_for(request.user)
-        if store_ids is None:
+        if is_platform_operator(request.user):
             return queryset
-        ids = sorted(store_ids)
+        memberships = scope_queryset(StoreMembership.objects.all(), request.user)
+        orders = scope_queryset(Order.objects.all(), request.user)
         return queryset.filter(
-            Q(pk__in=StoreMembership.objects.filter(store_id__in=ids).values("user_id"))
-            | Q(pk__in=User.objects.filter(orders__store_id__in=ids).values("pk"))
+            Q(pk__in=memberships.values("user_id")) | Q(pk__in=orders.values("customer_id"))
         )
 
     def get_list_filter(self, request):

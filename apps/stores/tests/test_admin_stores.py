@@ -113,6 +113,9 @@ def test_users_list_is_scoped_and_owner_cannot_take_over_other_accounts(client, 
     # works in Bravo as owner too: Alpha's owner may see but not edit the account
     page = client.get(reverse("admin:users_user_change", args=(shared.pk,)))
     assert page.status_code == 200 and 'name="email"' not in page.content.decode()
+    # the store roles tab lists the Alpha role only, not the one in Bravo
+    (roles,) = page.context["inline_admin_formsets"]
+    assert [m.store_id for m in roles.formset.queryset] == [alpha.store.pk]
     page = client.get(reverse("admin:users_user_change", args=(alpha.staff[Role.VIEWER].pk,)))
     assert 'name="email"' in page.content.decode()
     assert 'name="is_superuser"' not in page.content.decode()
