@@ -32,6 +32,10 @@ logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
 
+# Ids are 64-bit: an id field capped here answers 400 where a larger number would overflow
+# the database lookup.
+MAX_ID = 2**63 - 1
+
 
 def _error_body(code: str, message: str, fields: dict | None = None, **extra) -> dict:
     body = {"code": code, "message": message}

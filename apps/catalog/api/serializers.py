@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
-from apps.core.api import iso_datetime
+from apps.core.api import MAX_ID, iso_datetime
 
 
 def variant_public_data(variant: ProductVariant) -> dict:
@@ -36,7 +36,6 @@ def variant_availability(variant: ProductVariant) -> tuple[int | None, bool]:
 
 # Views prefetch a product's variants into this attribute (a list, in position order).
 PREFETCHED_VARIANTS = "prefetched_variants"
-MAX_ID = 2**63 - 1
 
 
 class CategoryPublicSerializer(serializers.ModelSerializer):

@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
+from apps.core.api import MAX_ID
 from apps.inventory.models import STAFF_REASONS, Stock
 
-MAX_ID = 2**63 - 1
 MAX_UNITS = 1_000_000
 
 

@@ -1,14 +1,12 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api import iso_datetime, money
+from apps.core.api import MAX_ID, iso_datetime, money
 from apps.orders.models import Order, OrderEvent, OrderLine
 from apps.orders.selectors import allowed_transitions
 from apps.orders.services import ADDRESS_FIELDS, MAX_LINES, MAX_QUANTITY
 from apps.orders.transitions import OrderStatus, find_transition
 from apps.stores.models import Store
-
-MAX_ID = 2**63 - 1
 
 
 class AddressSerializer(serializers.Serializer):
