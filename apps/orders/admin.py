@@ -15,9 +15,9 @@ from unfold.decorators import action, display
 from apps.core.errors import ApplicationError
 from apps.orders.forms import OrderNoteForm, OrderPaymentForm, OrderTransitionForm
 from apps.orders.models import Order, OrderLine
-from apps.orders.selectors import allowed_transitions
+from apps.orders.selectors import allowed_payment_statuses, allowed_transitions
 from apps.orders.services import order_add_note, order_set_payment_status, order_transition
-from apps.orders.transitions import PAYMENT_TRANSITIONS, OrderStatus, PaymentStatus
+from apps.orders.transitions import OrderStatus, PaymentStatus
 from apps.stores.admin_mixins import (
     EstimatedCountPaginator,
     ScopedInlineMixin,
@@ -50,8 +50,7 @@ BULK_LIMIT = 500
 def payment_options(order: Order, user) -> list[tuple[str, str]]:
     return [
         (target, PAYMENT_ACTION_LABELS.get(target, PaymentStatus(target).label))
-        for (source, target), capability in PAYMENT_TRANSITIONS.items()
-        if source == order.payment_status and user_can(user, order.store_id, capability)
+        for target in allowed_payment_statuses(order=order, user=user)
     ]
 
 

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from apps.orders.models import Order, OrderEvent
-from apps.orders.transitions import Transition, transitions_from
+from apps.orders.transitions import PAYMENT_TRANSITIONS, Transition, transitions_from
 from apps.stores.scoping import scope_queryset, user_can
 
 
@@ -26,4 +26,13 @@ def allowed_transitions(*, order: Order, user) -> list[Transition]:
     """The transitions the table allows from the order's status and the user's role permits."""
     return [
         t for t in transitions_from(order.status) if user_can(user, order.store_id, t.capability)
+    ]
+
+
+def allowed_payment_statuses(*, order: Order, user) -> list[str]:
+    """The payment statuses the table allows next and the user's role permits."""
+    return [
+        target
+        for (source, target), capability in PAYMENT_TRANSITIONS.items()
+        if source == order.payment_status and user_can(user, order.store_id, capability)
     ]
