@@ -238,3 +238,29 @@ def analyze(models: list[type[Model]]) -> None:
     tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {tables}")
+
+
+def update_from_values(model: type[Model], fields: tuple[str, ...], items: list[tuple]) -> None:
+    """Set `fields` (column names) of many rows with one UPDATE … FROM (VALUES …) per batch
+    of 1000; each item is (pk, *values in `fields` order)."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(c) for c in ("id", *fields))
+    if connection.vendor == "postgresql":
+        # VALUES columns carry no type of their own; cast each to its column's.
+        assignments = ", ".join(
+            f"{quote(f)} = CAST(v.{quote(f)} AS {model._meta.get_field(f).db_type(connection)})"
+            for f in fields
+        )
+    else:
+        assignments = ", ".join(f"{quote(f)} = v.{quote(f)}" for f in fields)
+    placeholders = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), 1000):
+            chunk = items[start : start + 1000]
+            cursor.execute(
+                f"WITH v({columns}) AS (VALUES {', '.join([placeholders] * len(chunk))}) "
+                f"UPDATE {table} SET {assignments} FROM v WHERE {table}.id = v.id",
+                [adapt(x) if isinstance(x, datetime) else x for item in chunk for x in item],
+            )

@@ -6,12 +6,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from apps.catalog.models import ProductVariant
-from apps.core.bulk import BulkWriter
+from apps.core.bulk import BulkWriter, update_from_values
 from apps.core.errors import ApplicationError, Conflict
 from apps.core.sequences import reserve_ids
 from apps.inventory.models import STAFF_REASONS, MovementReason, Stock, StockMovement
@@ -361,21 +361,6 @@ def stock_ensure_bulk(*, variants: Iterable[ProductVariant]) -> None:
             stock_ensure(variants=flipped)
 
 
-def _write_on_hand(pairs: list[tuple[int, int]]) -> None:
-    """Set on_hand for (stock pk, value) pairs with one UPDATE … FROM per chunk."""
-    table = connection.ops.quote_name(Stock._meta.db_table)
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        for chunk in _chunks(pairs, 1000):
-            values = ", ".join(["(%s, %s)"] * len(chunk))
-            cursor.execute(
-                f"WITH v(id, on_hand) AS (VALUES {values}) "
-                f"UPDATE {table} SET on_hand = v.on_hand, updated_at = %s "
-                f"FROM v WHERE {table}.id = v.id",
-                [x for pair in chunk for x in pair] + [now],
-            )
-
-
 @transaction.atomic
 def stock_change_bulk(
     *,
@@ -522,6 +507,6 @@ def stock_change_bulk(
     if problems:
         raise StockChangesRefused(problems)
     new_stocks.flush()
-    _write_on_hand(updates)
+    update_from_values(Stock, ("on_hand", "updated_at"), [(*u, now) for u in updates])
     movements.flush()
     return movements.written

@@ -8,10 +8,8 @@ does not parse or validate the file again.
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +21,7 @@ from apps.catalog.resources import (
     CATALOG_PRODUCT_COLUMNS,
     CATALOG_REQUIRED_COLUMNS,
 )
-from apps.core.bulk import BulkWriter, JsonText
+from apps.core.bulk import BulkWriter, JsonText, update_from_values
 from apps.core.sequences import reserve_ids
 from apps.inventory.models import STAFF_REASONS, MovementReason
 from apps.inventory.resources import STOCK_ALIASES, STOCK_COLUMNS, STOCK_REQUIRED_COLUMNS
@@ -821,32 +819,9 @@ def _update_rows(
             fields = (*sorted(change), "updated_at")
             by_fields.setdefault(fields, []).append(tuple(values[f] for f in ("id", *fields)))
         for fields, items in by_fields.items():
-            _update_sql(model, fields, items)
+            update_from_values(model, fields, items)
         advance(len(rows))
     history.flush()
-
-
-def _update_sql(model, fields: tuple[str, ...], items: list[tuple]) -> None:
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(c) for c in ("id", *fields))
-    if connection.vendor == "postgresql":
-        # VALUES columns carry no type of their own; cast each to its column's.
-        assignments = ", ".join(
-            f"{quote(f)} = CAST(v.{quote(f)} AS {model._meta.get_field(f).db_type(connection)})"
-            for f in fields
-        )
-    else:
-        assignments = ", ".join(f"{quote(f)} = v.{quote(f)}" for f in fields)
-    placeholders = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
-    adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        for chunk in _chunks(items, 1000):
-            cursor.execute(
-                f"WITH v({columns}) AS (VALUES {', '.join([placeholders] * len(chunk))}) "
-                f"UPDATE {table} SET {assignments} FROM v WHERE {table}.id = v.id",
-                [adapt(x) if isinstance(x, datetime) else x for item in chunk for x in item],
-            )
 
 
 def apply_catalog(
