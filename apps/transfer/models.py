@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.stores.models import Store
@@ -123,7 +124,11 @@ class ImportJob(TransferJob):
         verbose_name_plural = _("imports")
 
     def __str__(self):
-        return f"{self.get_kind_display()} import #{self.pk} ({self.original_name})"
+        return gettext("%(kind)s import #%(id)s (%(name)s)") % {
+            "kind": self.get_kind_display(),
+            "id": self.pk,
+            "name": self.original_name,
+        }
 
     @property
     def can_apply(self) -> bool:
@@ -145,7 +150,7 @@ class ExportJob(TransferJob):
         verbose_name_plural = _("exports")
 
     def __str__(self):
-        return f"{self.get_kind_display()} export #{self.pk}"
+        return gettext("%(kind)s export #%(id)s") % {"kind": self.get_kind_display(), "id": self.pk}
 
 
 class StoredChunk(models.Model):
