@@ -29,7 +29,7 @@ from apps.inventory.selectors import (
     stock_level,
     stock_list_for_staff,
 )
-from apps.inventory.services import stock_adjust
+from apps.inventory.services import REMOVING_REASONS, stock_adjust
 from apps.stores.roles import Capability
 from apps.stores.scoping import stores_for, user_can
 
@@ -42,8 +42,6 @@ LEVELS = (
     ("low", gettext_lazy("Low stock")),
     ("out", gettext_lazy("Out of stock")),
 )
-# Reasons whose quantity is taken away from what is on the shelf.
-REMOVING_REASONS = {MovementReason.DAMAGED}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,11 @@ from apps.core.errors import ApplicationError, Conflict
 from apps.core.sequences import reserve_ids
 from apps.inventory.models import STAFF_REASONS, MovementReason, Stock, StockMovement
 
+# The reason says which way the goods went: a delivery or a return can only add to the
+# shelf, damage can only take from it (a correction or a count may go either way).
+ADDING_REASONS = frozenset({MovementReason.RECEIVED, MovementReason.RETURNED})
+REMOVING_REASONS = frozenset({MovementReason.DAMAGED})
+
 
 @dataclass(frozen=True)
 class StockReference:
@@ -182,6 +187,12 @@ def stock_adjust(
     change = delta if delta is not None else set_on_hand - stock.on_hand
     if change == 0 and delta is not None:
         raise ApplicationError("The change is zero: nothing to record.", code="invalid")
+    if (reason in ADDING_REASONS and change < 0) or (reason in REMOVING_REASONS and change > 0):
+        raise ApplicationError(
+            f"{variant.sku}: {MovementReason(reason).label} cannot "
+            f"{'take units away' if change < 0 else 'add units'}; record a correction instead.",
+            code="wrong_direction",
+        )
     refusal = _on_hand_refusal(
         sku=variant.sku,
         on_hand=stock.on_hand,

@@ -63,6 +63,9 @@ def test_adjust_writes_a_movement_with_reason_actor_and_result(variant):
         ({"delta": 1, "reason": "order_allocated"}, "invalid"),
         ({"delta": 1.5, "reason": "received"}, "invalid"),
         ({"set_on_hand": -4, "reason": "count"}, "negative_stock"),
+        ({"delta": 2, "reason": "damaged"}, "wrong_direction"),
+        ({"delta": -1, "reason": "received"}, "wrong_direction"),
+        ({"delta": -1, "reason": "returned"}, "wrong_direction"),
     ],
 )
 def test_bad_adjustments_raise_and_change_nothing(variant, kwargs, code):
