@@ -16,7 +16,7 @@ from apps.stores.admin_mixins import (
 from apps.stores.forms import StoreMembershipForm
 from apps.stores.models import Store, StoreMembership
 from apps.stores.roles import Capability
-from apps.stores.scoping import forget_store_roles, is_platform_operator, store_ids_for
+from apps.stores.scoping import forget_store_roles, is_platform_operator, user_can
 
 
 class MembershipInline(ScopedInlineMixin, TabularInline):
@@ -73,13 +73,12 @@ class StoreAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     def switch_store_view(self, request):
         """Remember the store the user works in; empty means all of their stores."""
         value = request.POST.get("store", "")
-        allowed = store_ids_for(request.user)
         if value:
             try:
                 store_id = int(value)
             except ValueError:
                 store_id = None
-            if store_id is None or (allowed is not None and store_id not in allowed):
+            if store_id is None or not user_can(request.user, store_id, Capability.VIEW):
                 messages.error(request, _("You are not a member of that store."))
             else:
                 request.session[SESSION_STORE_KEY] = store_id
