@@ -1,4 +1,5 @@
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -229,7 +230,7 @@ class ProductInputSerializer(serializers.Serializer):
             return None
         category = Category.objects.filter(pk=value).first()
         if category is None:
-            raise serializers.ValidationError("Unknown category.")
+            raise serializers.ValidationError(_("Unknown category."))
         return category
 
 

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.core.api import MAX_ID
@@ -58,5 +59,5 @@ class StockAdjustmentInputSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if ("delta" in attrs) == ("set_on_hand" in attrs):
-            raise serializers.ValidationError("Give either delta or set_on_hand.")
+            raise serializers.ValidationError(_("Give either delta or set_on_hand."))
         return attrs

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from apps.stores.roles import Capability
@@ -10,7 +11,7 @@ class IsStoreStaff(BasePermission):
     Which stores and which actions is decided per object by apps.stores.scoping.
     """
 
-    message = "Only store staff may use this endpoint."
+    message = _("Only store staff may use this endpoint.")
 
     def has_permission(self, request, view):
         return bool(request.user and request.user.is_authenticated) and user_can_anywhere(
