@@ -117,14 +117,28 @@ def _check_change(*, delta, set_on_hand, reason: str, allowed_reasons: set[str])
             raise ApplicationError("Quantities must be whole numbers.", code="invalid")
 
 
-def _on_hand_refusal(
-    *, sku: str, on_hand: int, allocated: int, allow_backorder: bool, new_on_hand: int
+def on_hand_refusal(
+    *,
+    sku: str,
+    reason: str,
+    on_hand: int,
+    allocated: int,
+    allow_backorder: bool,
+    new_on_hand: int,
 ) -> tuple[str, str] | None:
     """(code, message without a final stop) when on hand may not become `new_on_hand`.
 
-    One rule for the single and the bulk change: never below zero, and never below what
+    One rule for the single and the bulk change (and the import preview, which words the
+    codes for people): the reason's direction, never below zero, and never below what
     orders hold unless the row takes backorders.
     """
+    change = new_on_hand - on_hand
+    if (reason in ADDING_REASONS and change < 0) or (reason in REMOVING_REASONS and change > 0):
+        return (
+            "wrong_direction",
+            f"{sku}: {MovementReason(reason).label} cannot "
+            f"{'take units away' if change < 0 else 'add units'}; record a correction instead",
+        )
     if new_on_hand < 0:
         return "negative_stock", f"{sku}: on hand cannot go below zero (it is {on_hand})"
     if not allow_backorder and new_on_hand < allocated:
@@ -187,14 +201,9 @@ def stock_adjust(
     change = delta if delta is not None else set_on_hand - stock.on_hand
     if change == 0 and delta is not None:
         raise ApplicationError("The change is zero: nothing to record.", code="invalid")
-    if (reason in ADDING_REASONS and change < 0) or (reason in REMOVING_REASONS and change > 0):
-        raise ApplicationError(
-            f"{variant.sku}: {MovementReason(reason).label} cannot "
-            f"{'take units away' if change < 0 else 'add units'}; record a correction instead.",
-            code="wrong_direction",
-        )
-    refusal = _on_hand_refusal(
+    refusal = on_hand_refusal(
         sku=variant.sku,
+        reason=reason,
         on_hand=stock.on_hand,
         allocated=stock.allocated,
         allow_backorder=stock.allow_backorder,
@@ -477,8 +486,9 @@ def stock_change_bulk(
     ):
         change = by_variant[variant_id]
         delta = change.delta if change.delta is not None else change.set_on_hand
-        refusal = _on_hand_refusal(
+        refusal = on_hand_refusal(
             sku=skus[variant_id],
+            reason=change.reason,
             on_hand=0,
             allocated=0,
             allow_backorder=backorder,
@@ -503,8 +513,9 @@ def stock_change_bulk(
             if delta == 0:
                 continue
             new_on_hand = on_hand + delta
-            refusal = _on_hand_refusal(
+            refusal = on_hand_refusal(
                 sku=skus[variant_id],
+                reason=change.reason,
                 on_hand=on_hand,
                 allocated=allocated,
                 allow_backorder=backorder,

@@ -25,7 +25,13 @@ from apps.core.bulk import BulkWriter, JsonText, update_from_values
 from apps.core.sequences import reserve_ids
 from apps.inventory.models import STAFF_REASONS, MovementReason
 from apps.inventory.resources import STOCK_ALIASES, STOCK_COLUMNS, STOCK_REQUIRED_COLUMNS
-from apps.inventory.services import StockChange, stock_change_bulk, stock_ensure_bulk
+from apps.inventory.services import (
+    ADDING_REASONS,
+    StockChange,
+    on_hand_refusal,
+    stock_change_bulk,
+    stock_ensure_bulk,
+)
 from apps.stores.models import Store
 from apps.transfer.parsing import Table
 
@@ -438,17 +444,16 @@ def validate_catalog(*, store: Store, table: Table, progress: Progress | None = 
                         ("on_hand", on_hand_text, _("this variant does not track inventory"))
                     )
                 elif existing is not None and existing[10] is not None:
-                    backorder = values.get("allow_backorder", existing[8])
-                    allocated = existing[11]
-                    if on_hand < allocated and not backorder:
-                        errors.append(
-                            (
-                                "on_hand",
-                                on_hand_text,
-                                _("%(n)s units are allocated to orders; on hand cannot be lower")
-                                % {"n": allocated},
-                            )
-                        )
+                    refused = _stock_refusal(
+                        sku=sku,
+                        reason=MovementReason.IMPORT,
+                        on_hand=existing[10],
+                        allocated=existing[11],
+                        allow_backorder=values.get("allow_backorder", existing[8]),
+                        new_on_hand=on_hand,
+                    )
+                    if refused:
+                        errors.append(("on_hand", on_hand_text, refused))
         if errors:
             staged.add_errors(number, cells, errors)
             continue
@@ -640,6 +645,27 @@ def _parse_variant(row: _Row, existing) -> tuple[dict, list]:
 _STOCK_REASONS = (*STAFF_REASONS, MovementReason.IMPORT)
 
 
+def _stock_refusal(*, on_hand: int, allocated: int, reason: str, **change) -> str | None:
+    """The inventory service's verdict on a planned on-hand figure, worded for the preview."""
+    refusal = on_hand_refusal(on_hand=on_hand, allocated=allocated, reason=reason, **change)
+    if refusal is None:
+        return None
+    code = refusal[0]
+    if code == "negative_stock":
+        return _("on hand would go below zero (it is %(n)s)") % {"n": on_hand}
+    if code == "below_allocated":
+        return _("%(n)s units are allocated to orders; on hand cannot be lower") % {"n": allocated}
+    if code == "wrong_direction" and reason in ADDING_REASONS:
+        return _("the reason “%(reason)s” can only add units; use a correction") % {
+            "reason": MovementReason(reason).label
+        }
+    if code == "wrong_direction":
+        return _("the reason “%(reason)s” can only take units away; use a correction") % {
+            "reason": MovementReason(reason).label
+        }
+    return refusal[1]
+
+
 def validate_stock(*, store: Store, table: Table, progress: Progress | None = None) -> Staged:
     columns, ignored = column_map(table, STOCK_COLUMNS, STOCK_ALIASES)
     staged = Staged(kind="stock", headers=table.raw_headers, ignored_columns=ignored)
@@ -724,19 +750,16 @@ def validate_stock(*, store: Store, table: Table, progress: Progress | None = No
             allocated = variant[4] or 0
             new = set_on_hand if set_on_hand is not None else current + delta
             column, text = ("on_hand", on_hand_text) if on_hand_text else ("delta", delta_text)
-            if new < 0:
-                errors.append(
-                    (column, text, _("on hand would go below zero (it is %(n)s)") % {"n": current})
-                )
-            elif new < allocated and not variant[2]:
-                errors.append(
-                    (
-                        column,
-                        text,
-                        _("%(n)s units are allocated to orders; on hand cannot be lower")
-                        % {"n": allocated},
-                    )
-                )
+            refused = _stock_refusal(
+                sku=sku,
+                reason=reason,
+                on_hand=current,
+                allocated=allocated,
+                allow_backorder=variant[2],
+                new_on_hand=new,
+            )
+            if refused:
+                errors.append((column, text, refused))
         if errors:
             staged.add_errors(number, cells, errors)
             continue

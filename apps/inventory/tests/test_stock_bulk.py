@@ -60,6 +60,33 @@ def test_bulk_refuses_with_the_words_of_the_single_change(store):
     assert not StockMovement.objects.filter(reference_type="import").exists()
 
 
+def test_bulk_holds_each_reason_to_its_direction_as_the_single_change_does(store):
+    damaged = make_variant(store)
+    received = make_variant(store)
+    receive(received, 5)
+
+    with pytest.raises(StockChangesRefused) as error:
+        stock_change_bulk(
+            changes=[
+                StockChange(variant_id=damaged.pk, delta=2, reason=MovementReason.DAMAGED),
+                StockChange(variant_id=received.pk, set_on_hand=3, reason=MovementReason.RECEIVED),
+            ],
+            actor=None,
+            reference=REF,
+        )
+
+    single = []
+    for kwargs in (
+        {"variant": damaged, "delta": 2, "reason": MovementReason.DAMAGED},
+        {"variant": received, "set_on_hand": 3, "reason": MovementReason.RECEIVED},
+    ):
+        with pytest.raises(ApplicationError) as refused:
+            stock_adjust(actor=None, **kwargs)
+        assert refused.value.code == "wrong_direction"
+        single.append(refused.value.message.rstrip("."))
+    assert sorted(error.value.problems) == sorted(single)
+
+
 def test_bulk_lets_a_backorder_row_drop_below_what_orders_hold(store):
     variant = make_variant(store, allow_backorder=True)
     receive(variant, 5)

@@ -54,6 +54,7 @@ def test_stock_errors(store, other_store):
             ["", "", "-1", "", ""],
             [make_variant(store).sku, "", "-1", "", ""],
             [make_variant(store).sku, "4", "", "stolen", ""],
+            [make_variant(store).sku, "", "+3", "damaged", ""],
         ]
     )
     job = run_import(store, content, kind="stock")
@@ -66,6 +67,7 @@ def test_stock_errors(store, other_store):
     assert "required" in found[(7, "sku")]
     assert "below zero" in found[(8, "delta")]
     assert "must be one of" in found[(9, "reason")]
+    assert "can only take units away" in found[(10, "delta")]
     assert job.status == JobStatus.PREVIEW
     assert Stock.objects.get(variant=theirs).on_hand == 0
 
