@@ -7,6 +7,7 @@ member of; a user without a membership sees nothing.
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from apps.core.errors import NotFound, PermissionDenied
 from apps.stores.models import Store, StoreMembership
@@ -90,7 +91,7 @@ def require_capability(user, store: Store | int, capability: Capability) -> None
     of store A never learns whether an object of store B exists.
     """
     if not user_can(user, store, capability):
-        raise PermissionDenied("Your role in this store does not allow this action.")
+        raise PermissionDenied(gettext("Your role in this store does not allow this action."))
 
 
 def get_scoped_or_404(queryset: QuerySet, user, *, store_field: str = "store", **lookup) -> Model:
