@@ -31,7 +31,7 @@ def escape_formula(value: str) -> str:
 
 def unescape_formula(value: str) -> str:
     """Undo escape_formula, so an exported file imports back unchanged."""
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
         return value[1:]
     return value
 
