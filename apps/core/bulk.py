@@ -208,28 +208,6 @@ def reset_sequences(models: list[type[Model]]) -> None:
             )
 
 
-def reserve_ids(model: type[Model], count: int) -> list[int]:
-    """`count` fresh primary keys for rows written with BulkWriter while others keep writing.
-
-    PostgreSQL draws them from the table's sequence (no lock, safe beside concurrent inserts).
-    SQLite serialises writers, so the keys after the current maximum are free for the
-    transaction that writes them.
-    """
-    if count <= 0:
-        return []
-    table = model._meta.db_table
-    pk = model._meta.pk.column
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-    first = next_id(model)
-    return list(range(first, first + count))
-
-
 def analyze(models: list[type[Model]]) -> None:
     """Refresh PostgreSQL's planner statistics after a bulk load, so the first queries
     against the new rows do not plan as if the tables were empty."""
