@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from apps.orders.models import Order
@@ -12,10 +13,10 @@ from apps.orders.signals import order_status_changed
 from apps.orders.transitions import OrderStatus
 
 CUSTOMER_SUBJECTS = {
-    OrderStatus.PENDING: "Order {number} received",
-    OrderStatus.SHIPPED: "Order {number} has shipped",
-    OrderStatus.CANCELLED: "Order {number} was cancelled",
-    OrderStatus.RETURNED: "Return of order {number} processed",
+    OrderStatus.PENDING: gettext_lazy("Order %(number)s received"),
+    OrderStatus.SHIPPED: gettext_lazy("Order %(number)s has shipped"),
+    OrderStatus.CANCELLED: gettext_lazy("Order %(number)s was cancelled"),
+    OrderStatus.RETURNED: gettext_lazy("Return of order %(number)s processed"),
 }
 
 
@@ -24,15 +25,15 @@ def send_order_status_email(order_id: int, status: str) -> None:
     order = Order.objects.select_related("store").filter(pk=order_id).first()
     if order is None or not order.email:
         return
-    subject = CUSTOMER_SUBJECTS[status].format(number=order.number)
+    subject = CUSTOMER_SUBJECTS[status] % {"number": order.number}
     lines = [
         _("Hello,"),
         "",
         f"{subject} ({order.store.name}).",
-        f"Total: {order.total} {order.currency}.",
+        _("Total: %(total)s %(currency)s.") % {"total": order.total, "currency": order.currency},
     ]
     if status == OrderStatus.SHIPPED and order.tracking_number:
-        lines.append(f"Tracking number: {order.tracking_number}.")
+        lines.append(_("Tracking number: %(number)s.") % {"number": order.tracking_number})
     send_mail(
         subject=subject,
         message="\n".join(lines),

@@ -36,5 +36,6 @@ def test_customer_is_emailed_after_commit_on_placement_and_shipping(
         )
     shipped = mail.outbox[-1]
     assert shipped.subject == f"Order {order.number} has shipped"
-    assert "ZX9" in shipped.body
+    assert "Tracking number: ZX9." in shipped.body
+    assert f"Total: {order.total} {order.currency}." in shipped.body
     assert shipped.to == [order.email]
