@@ -251,7 +251,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.StandardPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
-    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.core.throttling.AnonThrottle",
         "apps.core.throttling.UserThrottle",
