@@ -273,12 +273,22 @@ def test_status_change_notifies_after_commit(store, manager, django_capture_on_c
     from apps.orders.signals import order_status_changed
 
     received = []
-    order_status_changed.connect(lambda **kw: received.append(kw["target"]), weak=False)
-    v = make_variant(store, allow_backorder=True)
-    with django_capture_on_commit_callbacks(execute=True):
-        order = place_order(store, [(v, 1)])
-        order_transition(order=order, to_status=OrderStatus.CONFIRMED, actor=manager)
-    assert received[-2:] == ["pending", "confirmed"]
+
+    def receiver(**kwargs):
+        received.append(kwargs["target"])
+
+    order_status_changed.connect(receiver)
+    try:
+        v = make_variant(store, allow_backorder=True)
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            order = place_order(store, [(v, 1)])
+            order_transition(order=order, to_status=OrderStatus.CONFIRMED, actor=manager)
+        assert received == []  # nothing is announced before the transaction commits
+        for callback in callbacks:
+            callback()
+        assert received == ["pending", "confirmed"]
+    finally:
+        order_status_changed.disconnect(receiver)
 
 
 def test_order_survives_its_product_being_deleted(store):
