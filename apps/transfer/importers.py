@@ -454,6 +454,25 @@ def validate_catalog(*, store: Store, table: Table, progress: Progress | None = 
                     )
                     if refused:
                         errors.append(("on_hand", on_hand_text, refused))
+        if (
+            on_hand is None
+            and existing is not None
+            and track
+            and existing[8]
+            and values.get("allow_backorder") is False
+            and (existing[11] or 0) > (existing[10] or 0)
+        ):
+            errors.append(
+                (
+                    "allow_backorder",
+                    row.get("allow_backorder"),
+                    _(
+                        "%(n)s units are on backorder; receive them (or give an on_hand count) "
+                        "before turning backorders off"
+                    )
+                    % {"n": existing[11] - (existing[10] or 0)},
+                )
+            )
         if errors:
             staged.add_errors(number, cells, errors)
             continue
@@ -968,16 +987,18 @@ def apply_catalog(
         advance=advance,
     )
     # Variants whose stock flags changed: stock_ensure keeps their Stock rows in step.
+    # Backorders turned on before the counts and turned off after them, so that both are
+    # judged against the file's own on_hand, as the preview judged them.
     flipped = []
     for chunk in _chunks(sorted(plan["ensure"])):
         flipped.extend(ProductVariant.objects.filter(store=store, pk__in=chunk))
-
-    stock_ensure_bulk(variants=flipped)
+    stock_ensure_bulk(variants=[v for v in flipped if v.allow_backorder])
     stock_changes.extend(
         StockChange(variant_id=variant_id, set_on_hand=on_hand, reason=MovementReason.IMPORT)
         for variant_id, on_hand in plan["stock"]
     )
     moved = stock_change_bulk(changes=stock_changes, actor=actor, reference=reference)
+    stock_ensure_bulk(variants=[v for v in flipped if not v.allow_backorder])
     advance(len(plan["stock"]))
     return moved
 

@@ -192,3 +192,43 @@ def test_user_without_import_capability_is_refused(store):
     clerk = staff_member(store, Role.CLERK)
     with pytest.raises(PermissionDenied):
         run_import(store, csv_bytes([row()]), user=clerk)
+
+
+def test_turning_backorders_off_is_checked_against_the_file_s_own_count(store):
+    from apps.inventory.tests.factories import receive
+    from apps.orders.tests.factories import place_order
+
+    product = make_product(store, variants=2, allow_backorder=True)
+    covered, short = product.variants.order_by("position")
+    receive(short, 1)
+    place_order(store, [(covered, 3), (short, 3)])
+    line = {"title": product.title, "option": "", "allow_backorder": "false"}
+
+    job = run_import(
+        store,
+        csv_bytes(
+            [
+                row(product.handle, covered.sku, "10.00", on_hand="5", **line),
+                row(product.handle, short.sku, "10.00", **line),
+            ]
+        ),
+    )
+    assert job.status == JobStatus.PREVIEW
+    assert [(e["row"], e["column"]) for e in job.errors] == [(3, "allow_backorder")]
+    assert "on backorder" in job.errors[0]["message"]
+
+    job = run_import(
+        store, csv_bytes([row(product.handle, covered.sku, "10.00", on_hand="5", **line)])
+    )
+    assert job.status == JobStatus.SUCCEEDED, job.message
+    stock = Stock.objects.get(variant=covered)
+    assert (stock.on_hand, stock.allocated, stock.allow_backorder) == (5, 3, False)
+
+    line["allow_backorder"] = "true"
+    job = run_import(
+        store, csv_bytes([row(product.handle, covered.sku, "10.00", on_hand="1", **line)])
+    )
+    assert job.status == JobStatus.SUCCEEDED, job.message
+    stock.refresh_from_db()
+    assert (stock.on_hand, stock.allocated, stock.allow_backorder) == (1, 3, True)
+    assert ledger_mismatches() == []
