@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -24,9 +23,10 @@ from apps.stores.scoping import scope_queryset, user_can_anywhere
 from apps.transfer import blobs, exporting
 from apps.transfer.changelists import order_changelist_queryset
 from apps.transfer.forms import ExportForm, ImportUploadForm
-from apps.transfer.models import ExportJob, ExportKind, FileFormat, ImportJob, JobStatus
+from apps.transfer.models import ExportKind, FileFormat, ImportJob, JobStatus
 from apps.transfer.services import (
     export_job_create,
+    export_job_record,
     export_jobs_for,
     export_runs_in_background,
     export_spec,
@@ -204,20 +204,10 @@ class ExportView(_CapabilityView, FormView):
         except ApplicationError as error:
             form.add_error(None, error.message)
             return self.form_invalid(form)
-        now = timezone.now()
-        ExportJob.objects.create(
-            kind=kind,
-            file_format=file_format,
-            store=store,
-            created_by=user,
-            filters=filters,
-            status=JobStatus.SUCCEEDED,
-            total_rows=spec.count,
-            rows_done=spec.count,
-            started_at=now,
-            finished_at=now,
+        job = export_job_record(
+            user=user, kind=kind, file_format=file_format, spec=spec, store=store, filters=filters
         )
-        name = f"{kind}-{now:%Y%m%d-%H%M%S}.{file_format}"
+        name = f"{kind}-{job.started_at:%Y%m%d-%H%M%S}.{file_format}"
         if file_format == FileFormat.CSV:
             return _download(name, file_format, exporting.csv_chunks(spec.headers, spec.rows))
         # FileResponse closes the spool once it has been sent.

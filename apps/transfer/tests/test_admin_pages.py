@@ -5,7 +5,7 @@ from apps.catalog.models import ProductVariant
 from apps.catalog.tests.factories import make_product
 from apps.stores.roles import Role
 from apps.stores.tests.factories import staff_member
-from apps.transfer.models import ImportJob, JobStatus
+from apps.transfer.models import ExportJob, ImportJob, JobStatus
 from apps.transfer.tests.conftest import csv_bytes, row
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +129,10 @@ def test_export_streams_csv_of_my_stores_only(client, store, other_store, manage
     assert mine.variants.get().sku in text
     assert theirs.variants.get().sku not in text
     assert "'=HYPERLINK" in text
+    record = ExportJob.objects.get()
+    assert (record.created_by, record.status, record.total_rows) == (manager, "succeeded", 1)
+    listing = client.get(reverse("admin:transfer_exportjob_changelist")).context["cl"]
+    assert list(listing.result_list) == [record]
 
 
 def test_changelists_link_to_import_and_export(client, store, manager):
