@@ -15,6 +15,8 @@ from apps.core.bulk import BulkWriter, update_from_values
 from apps.core.errors import ApplicationError, Conflict
 from apps.core.sequences import reserve_ids
 from apps.inventory.models import STAFF_REASONS, MovementReason, Stock, StockMovement
+from apps.stores.roles import Capability
+from apps.stores.scoping import require_capability
 
 # The reason says which way the goods went: a delivery or a return can only add to the
 # shelf, damage can only take from it (a correction or a count may go either way).
@@ -186,11 +188,16 @@ def stock_adjust(
     note: str = "",
     reference: StockReference | None = None,
     allowed_reasons: Iterable[str] = STAFF_REASONS,
+    check_permission: bool = True,
 ) -> Stock:
     """A staff change to what is on the shelf: a delivery, a correction, damage, a count.
 
-    Give either `delta` (+5 received, -2 damaged) or `set_on_hand` (a count).
+    Give either `delta` (+5 received, -2 damaged) or `set_on_hand` (a count). The actor needs
+    the stock capability in the variant's store; `check_permission` is off only for set-up
+    code with no person behind it (benchmarks, tests' fixtures).
     """
+    if check_permission:
+        require_capability(actor, variant.store_id, Capability.ADJUST_STOCK)
     _check_change(
         delta=delta, set_on_hand=set_on_hand, reason=reason, allowed_reasons=set(allowed_reasons)
     )

@@ -70,7 +70,7 @@ def test_adjust_writes_a_movement_with_reason_actor_and_result(variant):
 )
 def test_bad_adjustments_raise_and_change_nothing(variant, kwargs, code):
     with pytest.raises(ApplicationError) as error:
-        stock_adjust(variant=variant, actor=None, **kwargs)
+        stock_adjust(variant=variant, actor=None, check_permission=False, **kwargs)
     assert error.value.code == code
     assert Stock.objects.get(variant=variant).on_hand == 0
     assert not StockMovement.objects.exists()
@@ -80,7 +80,13 @@ def test_on_hand_cannot_drop_below_what_orders_hold(variant):
     receive(variant, 5)
     stock_allocate(lines=[(variant.pk, 4)], actor=None, reference=REF)
     with pytest.raises(ApplicationError) as error:
-        stock_adjust(variant=variant, delta=-2, reason=MovementReason.DAMAGED, actor=None)
+        stock_adjust(
+            variant=variant,
+            delta=-2,
+            reason=MovementReason.DAMAGED,
+            actor=None,
+            check_permission=False,
+        )
     assert error.value.code == "below_allocated"
 
 
@@ -134,3 +140,14 @@ def test_postgresql_refuses_to_rewrite_the_ledger(variant):
         StockMovement.objects.filter(pk=movement.pk).update(on_hand_delta=50)
     with pytest.raises(IntegrityError), transaction.atomic():
         movement.delete()
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, None])
+def test_adjusting_needs_the_stock_capability_in_the_variants_store(variant, role):
+    from apps.core.errors import PermissionDenied
+
+    person = staff_member(variant.store if role else StoreFactory(), role or Role.OWNER)
+    with pytest.raises(PermissionDenied):
+        stock_adjust(variant=variant, delta=5, reason=MovementReason.RECEIVED, actor=person)
+    assert Stock.objects.get(variant=variant).on_hand == 0
+    assert not StockMovement.objects.exists()
