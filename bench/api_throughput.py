@@ -138,6 +138,8 @@ def prepare_data(*, seed_if_empty: bool) -> dict:
         )
         product = store.products.filter(handle="api-bench-item").first() or product_create(
             store=store,
+            actor=None,
+            check_permission=False,
             title="API bench item",
             handle="api-bench-item",
             status=ProductStatus.ACTIVE,
@@ -146,7 +148,14 @@ def prepare_data(*, seed_if_empty: bool) -> dict:
         existing = set(product.variants.values_list("sku", flat=True))
         for n in range(1, ORDER_VARIANTS + 1):
             if f"APIB-{n}" not in existing:
-                variant_create(product=product, sku=f"APIB-{n}", price=Decimal("9.90"), position=n)
+                variant_create(
+                    product=product,
+                    actor=None,
+                    check_permission=False,
+                    sku=f"APIB-{n}",
+                    price=Decimal("9.90"),
+                    position=n,
+                )
         variants = list(
             product.variants.filter(sku__in=[f"APIB-{n}" for n in range(1, ORDER_VARIANTS + 1)])
         )

@@ -82,6 +82,8 @@ def make_store(*, hot: int, hot_stock: int, plentiful: int):
         for n in range(count):
             product = product_create(
                 store=store,
+                actor=None,
+                check_permission=False,
                 title=f"{label} {n}",
                 handle=f"{label}-{n}",
                 status=ProductStatus.ACTIVE,

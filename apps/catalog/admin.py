@@ -155,6 +155,7 @@ class ProductAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
         if change:
             product_update(
                 product=obj,
+                actor=request.user,
                 **{f: form.cleaned_data[f] for f in form.changed_data if f in PRODUCT_FIELDS},
             )
 
@@ -174,6 +175,7 @@ class ProductAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
             rows = [{f: v for f, v in row.items() if f != "position"} for row in rows]
             product = product_create(
                 store=form.cleaned_data["store"],
+                actor=request.user,
                 variants=rows,
                 **{f: form.cleaned_data[f] for f in PRODUCT_FIELDS if f in form.cleaned_data},
             )
@@ -183,13 +185,13 @@ class ProductAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
                 fs.new_objects, fs.changed_objects, fs.deleted_objects = [], [], []
             return
         for fs in variant_formsets:
-            self._save_variants(form.instance, fs)
+            self._save_variants(form.instance, fs, actor=request.user)
         for fs in formsets:
             if fs.model is not ProductVariant:
                 self.save_formset(request, form, fs, change)
 
     @staticmethod
-    def _save_variants(product, formset):
+    def _save_variants(product, formset, *, actor):
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for variant_form in formset.forms:
             if not variant_form.has_changed():
@@ -200,11 +202,11 @@ class ProductAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
                 if f in VARIANT_FIELDS
             }
             if variant_form.instance.pk:
-                variant_update(variant=variant_form.instance, **data)
+                variant_update(variant=variant_form.instance, actor=actor, **data)
                 formset.changed_objects.append((variant_form.instance, list(data)))
             else:
                 full = {f: v for f, v in variant_form.cleaned_data.items() if f in VARIANT_FIELDS}
-                formset.new_objects.append(variant_create(product=product, **full))
+                formset.new_objects.append(variant_create(product=product, actor=actor, **full))
 
 
 @admin.register(ProductVariant)

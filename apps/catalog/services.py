@@ -10,6 +10,8 @@ from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
 from apps.catalog.signals import variants_saved
 from apps.core.errors import ApplicationError
 from apps.stores.models import Store
+from apps.stores.roles import Capability
+from apps.stores.scoping import require_capability
 
 CENT = Decimal("0.01")
 
@@ -52,14 +54,22 @@ def _check_category(category: Category | None) -> None:
 def product_create(
     *,
     store: Store,
+    actor,
     title: str,
     handle: str = "",
     category: Category | None = None,
     description: str = "",
     status: str = ProductStatus.DRAFT,
     variants: list[dict],
+    check_permission: bool = True,
 ) -> Product:
-    """Create a product with its variants (at least one: a simple product has exactly one)."""
+    """Create a product with its variants (at least one: a simple product has exactly one).
+
+    Like every catalogue write, it needs the catalogue capability in the store;
+    `check_permission` is off only for set-up code with no person behind it.
+    """
+    if check_permission:
+        require_capability(actor, store, Capability.EDIT_CATALOG)
     if not variants:
         raise ApplicationError("A product needs at least one variant.", code="no_variants")
     _check_category(category)
@@ -74,7 +84,14 @@ def product_create(
     _full_clean(product)
     product.save()
     created = [
-        variant_create(product=product, position=index, _send_signal=False, **data)
+        variant_create(
+            product=product,
+            actor=actor,
+            position=index,
+            check_permission=False,
+            _send_signal=False,
+            **data,
+        )
         for index, data in enumerate(variants)
     ]
     variants_saved.send(sender=ProductVariant, variants=created)
@@ -82,7 +99,9 @@ def product_create(
 
 
 @transaction.atomic
-def product_update(*, product: Product, **changes) -> Product:
+def product_update(*, product: Product, actor, check_permission: bool = True, **changes) -> Product:
+    if check_permission:
+        require_capability(actor, product.store_id, Capability.EDIT_CATALOG)
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
         raise ApplicationError(f"Cannot change {', '.join(sorted(unknown))} of a product.")
@@ -118,6 +137,7 @@ def _money(value, label: str) -> Decimal | None:
 def variant_create(
     *,
     product: Product,
+    actor,
     sku: str,
     price: Decimal,
     title: str = "",
@@ -128,8 +148,11 @@ def variant_create(
     allow_backorder: bool = False,
     low_stock_threshold: int = 5,
     position: int = 0,
+    check_permission: bool = True,
     _send_signal: bool = True,
 ) -> ProductVariant:
+    if check_permission:
+        require_capability(actor, product.store_id, Capability.EDIT_CATALOG)
     price = _money(price, "price")
     if price is None:
         raise ApplicationError("A variant needs a price.", code="invalid_price")
@@ -161,7 +184,11 @@ def variant_create(
 
 
 @transaction.atomic
-def variant_update(*, variant: ProductVariant, **changes) -> ProductVariant:
+def variant_update(
+    *, variant: ProductVariant, actor, check_permission: bool = True, **changes
+) -> ProductVariant:
+    if check_permission:
+        require_capability(actor, variant.store_id, Capability.EDIT_CATALOG)
     unknown = set(changes) - set(VARIANT_FIELDS)
     if unknown:
         raise ApplicationError(f"Cannot change {', '.join(sorted(unknown))} of a variant.")

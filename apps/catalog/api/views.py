@@ -28,8 +28,7 @@ from apps.catalog.selectors import (
 from apps.catalog.services import product_create, product_update, variant_create, variant_update
 from apps.core.api import PublicReadMixin
 from apps.stores.api.permissions import IsStoreStaff
-from apps.stores.roles import Capability
-from apps.stores.scoping import require_capability, stores_for
+from apps.stores.scoping import stores_for
 
 PUBLIC_TAGS = ["catalogue"]
 STAFF_TAGS = ["staff: catalogue"]
@@ -124,8 +123,7 @@ class StaffProductListView(generics.ListCreateAPIView):
         store = stores_for(request.user).filter(pk=fields.pop("store")).first()
         if store is None:
             raise Http404
-        require_capability(request.user, store, Capability.EDIT_CATALOG)
-        product = product_create(store=store, **fields)
+        product = product_create(store=store, actor=request.user, **fields)
         product = _staff_products(request.user).get(pk=product.pk)
         return Response(ProductStaffSerializer(product).data, status=status.HTTP_201_CREATED)
 
@@ -151,10 +149,9 @@ class StaffProductDetailView(generics.GenericAPIView):
     )
     def patch(self, request, pk):
         product = self.get_object()
-        require_capability(request.user, product.store_id, Capability.EDIT_CATALOG)
         data = ProductUpdateInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        product_update(product=product, **data.validated_data)
+        product_update(product=product, actor=request.user, **data.validated_data)
         return Response(ProductStaffSerializer(self.get_object()).data)
 
 
@@ -173,10 +170,9 @@ class StaffVariantCreateView(generics.GenericAPIView):
     )
     def post(self, request, pk):
         product = self.get_object()
-        require_capability(request.user, product.store_id, Capability.EDIT_CATALOG)
         data = VariantInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        variant = variant_create(product=product, **data.validated_data)
+        variant = variant_create(product=product, actor=request.user, **data.validated_data)
         variant = variant_list_for_staff(user=request.user).get(pk=variant.pk)
         return Response(VariantStaffSerializer(variant).data, status=status.HTTP_201_CREATED)
 
@@ -202,8 +198,7 @@ class StaffVariantDetailView(generics.GenericAPIView):
     )
     def patch(self, request, pk):
         variant = self.get_object()
-        require_capability(request.user, variant.store_id, Capability.EDIT_CATALOG)
         data = VariantUpdateInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        variant_update(variant=variant, **data.validated_data)
+        variant_update(variant=variant, actor=request.user, **data.validated_data)
         return Response(VariantStaffSerializer(self.get_object()).data)

@@ -33,6 +33,8 @@ def make_product(
     n = next(_counter)
     return product_create(
         store=store,
+        actor=None,
+        check_permission=False,
         title=title or f"Product {n}",
         handle=f"product-{n}",
         category=category,

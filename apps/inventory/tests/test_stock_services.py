@@ -118,7 +118,7 @@ def test_backorders_cannot_be_switched_off_while_outstanding():
     variant = make_variant(StoreFactory(), allow_backorder=True)
     stock_allocate(lines=[(variant.pk, 2)], actor=None, reference=REF)
     with pytest.raises(ApplicationError) as error:
-        variant_update(variant=variant, allow_backorder=False)
+        variant_update(variant=variant, actor=None, check_permission=False, allow_backorder=False)
     assert error.value.code == "backorders_outstanding"
 
 
