@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from apps.orders.models import Order, OrderEvent
+from apps.orders.models import Order, OrderEvent, OrderEventType
 from apps.orders.transitions import PAYMENT_TRANSITIONS, Transition, transitions_from
 from apps.stores.scoping import scope_queryset, user_can
 
@@ -18,8 +18,29 @@ def order_detail_queryset(*, user) -> QuerySet[Order]:
     )
 
 
+# Internal notes and stock bookkeeping are for staff; customers see what happened to the order.
+CUSTOMER_EVENT_TYPES = (
+    OrderEventType.PLACED,
+    OrderEventType.STATUS_CHANGED,
+    OrderEventType.PAYMENT,
+)
+
+
 def order_list_for_customer(*, customer) -> QuerySet[Order]:
     return Order.objects.filter(customer=customer).select_related("store")
+
+
+def order_detail_for_customer(*, customer) -> QuerySet[Order]:
+    """The customer's orders with their lines and the part of the timeline they may see
+    (in `customer_timeline`)."""
+    return order_list_for_customer(customer=customer).prefetch_related(
+        "lines",
+        Prefetch(
+            "events",
+            queryset=OrderEvent.objects.filter(type__in=CUSTOMER_EVENT_TYPES),
+            to_attr="customer_timeline",
+        ),
+    )
 
 
 def allowed_transitions(*, order: Order, user) -> list[Transition]:

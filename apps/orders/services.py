@@ -387,6 +387,18 @@ def order_transition(
     return locked
 
 
+def order_cancel_by_customer(*, order: Order, customer) -> Order:
+    """A customer cancels their own order while the lifecycle table still allows it.
+
+    Owning the order is the permission: staff roles do not apply to customers.
+    """
+    if customer is None or order.customer_id is None or order.customer_id != customer.pk:
+        raise NotFound("Order not found.")
+    return order_transition(
+        order=order, to_status=OrderStatus.CANCELLED, actor=customer, check_permission=False
+    )
+
+
 @transaction.atomic
 def order_set_payment_status(*, order: Order, to_status: str, actor, message: str = "") -> Order:
     locked = _lock(order)

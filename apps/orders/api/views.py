@@ -1,6 +1,5 @@
 """Order endpoints: customers place and follow their own orders; staff work the queue."""
 
-from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -22,14 +21,19 @@ from apps.orders.api.serializers import (
     StaffOrderDetailSerializer,
     StaffOrderListSerializer,
 )
-from apps.orders.models import Order, OrderEvent, OrderEventType
+from apps.orders.models import Order
 from apps.orders.selectors import (
+    order_detail_for_customer,
     order_detail_queryset,
     order_list_for_customer,
     order_list_for_staff,
 )
-from apps.orders.services import OrderLineInput, order_place, order_transition
-from apps.orders.transitions import OrderStatus
+from apps.orders.services import (
+    OrderLineInput,
+    order_cancel_by_customer,
+    order_place,
+    order_transition,
+)
 from apps.stores.api.permissions import IsStoreStaff
 
 CUSTOMER_TAGS = ["orders"]
@@ -37,27 +41,9 @@ STAFF_TAGS = ["staff: orders"]
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 
-# Internal notes and stock bookkeeping are for staff; customers see what happened to the order.
-CUSTOMER_EVENT_TYPES = (
-    OrderEventType.PLACED,
-    OrderEventType.STATUS_CHANGED,
-    OrderEventType.PAYMENT,
-)
-
 NUMBER_PARAMETER = OpenApiParameter(
     "number", OpenApiTypes.STR, OpenApiParameter.PATH, description="Order number, e.g. ACME-100042."
 )
-
-
-def _customer_orders(user):
-    return order_list_for_customer(customer=user).prefetch_related(
-        "lines",
-        Prefetch(
-            "events",
-            queryset=OrderEvent.objects.filter(type__in=CUSTOMER_EVENT_TYPES),
-            to_attr="customer_timeline",
-        ),
-    )
 
 
 def _get_by_number(queryset, number):
@@ -75,7 +61,7 @@ class CustomerOrderListView(generics.ListCreateAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Order.objects.none()
-        return _customer_orders(self.request.user).order_by("-placed_at", "-id")
+        return order_detail_for_customer(customer=self.request.user).order_by("-placed_at", "-id")
 
     @extend_schema(
         tags=CUSTOMER_TAGS,
@@ -120,7 +106,7 @@ class CustomerOrderListView(generics.ListCreateAPIView):
             customer_note=values.get("note", ""),
             idempotency_key=request.headers.get(IDEMPOTENCY_HEADER, ""),
         )
-        order = _customer_orders(request.user).get(pk=order.pk)
+        order = order_detail_for_customer(customer=request.user).get(pk=order.pk)
         response = Response(
             CustomerOrderSerializer(order).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -143,7 +129,9 @@ class CustomerOrderDetailView(generics.GenericAPIView):
 
     def get(self, request, number):
         return Response(
-            CustomerOrderSerializer(_get_by_number(_customer_orders(request.user), number)).data
+            CustomerOrderSerializer(
+                _get_by_number(order_detail_for_customer(customer=request.user), number)
+            ).data
         )
 
 
@@ -162,11 +150,8 @@ class CustomerOrderCancelView(generics.GenericAPIView):
     )
     def post(self, request, number):
         order = _get_by_number(order_list_for_customer(customer=request.user), number)
-        # Ownership is the permission here: the lookup above only finds the caller's orders.
-        order_transition(
-            order=order, to_status=OrderStatus.CANCELLED, actor=request.user, check_permission=False
-        )
-        order = _customer_orders(request.user).get(pk=order.pk)
+        order_cancel_by_customer(order=order, customer=request.user)
+        order = order_detail_for_customer(customer=request.user).get(pk=order.pk)
         return Response(CustomerOrderSerializer(order).data)
 
 

@@ -367,14 +367,14 @@ def test_hand_built_order_answer_matches_its_declared_fields(shop):
     from rest_framework import serializers
 
     from apps.orders.api.serializers import CustomerOrderSerializer
-    from apps.orders.api.views import _customer_orders
+    from apps.orders.selectors import order_detail_for_customer
     from apps.orders.services import order_transition
 
     store, variant = shop
     ann = UserFactory()
     placed = place_order(store, [(variant, 2)], customer=ann, customer_note="Leave at door")
     order_transition(order=placed, to_status="cancelled", actor=ann, check_permission=False)
-    order = _customer_orders(ann).get(pk=placed.pk)
+    order = order_detail_for_customer(customer=ann).get(pk=placed.pk)
     serializer = CustomerOrderSerializer()
     by_hand = serializer.to_representation(order)
     assert by_hand == serializers.ModelSerializer.to_representation(serializer, order)

@@ -306,3 +306,21 @@ def test_history_of_a_new_order_shows_its_real_number(store):
     first = order.history.order_by("history_id").first()
     assert first.history_type == "+"
     assert first.number == order.number == f"{store.order_prefix}-{order.pk + 100000}"
+
+
+def test_customer_cancels_only_their_own_order(store):
+    from apps.core.errors import NotFound
+    from apps.orders.services import order_cancel_by_customer
+
+    v = make_variant(store)
+    receive(v, 5)
+    owner, stranger = UserFactory(), UserFactory()
+    order = place_order(store, [(v, 2)], customer=owner)
+    with pytest.raises(NotFound):
+        order_cancel_by_customer(order=order, customer=stranger)
+    assert stock_of(v).allocated == 2
+    order_cancel_by_customer(order=order, customer=owner)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert stock_of(v).allocated == 0
+    assert order.events.get(to_value=OrderStatus.CANCELLED).actor == owner
