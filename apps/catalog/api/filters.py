@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
 from apps.catalog.selectors import category_descendant_ids
+from apps.stores.api.filters import store_id_filter
 
 PUBLIC_ORDERINGS = {
     "title": ("title", "id"),
@@ -95,7 +96,7 @@ class ProductPublicFilter(django_filters.FilterSet):
 
 
 class ProductStaffFilter(django_filters.FilterSet):
-    store = django_filters.NumberFilter(field_name="store_id", label=_("Store id"))
+    store = store_id_filter()
     status = django_filters.ChoiceFilter(choices=ProductStatus.choices)
     search = django_filters.CharFilter(
         method="filter_search", label=_("Title, handle or SKU"), max_length=100

@@ -4,10 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.inventory.models import Stock
 from apps.inventory.selectors import stock_filter_level
+from apps.stores.api.filters import store_id_filter
 
 
 class StockLevelFilter(django_filters.FilterSet):
-    store = django_filters.NumberFilter(field_name="store_id", label=_("Store id"))
+    store = store_id_filter()
     level = django_filters.ChoiceFilter(
         method="filter_level",
         choices=[("out", _("Out of stock")), ("low", _("Low")), ("in", _("In stock"))],

@@ -128,3 +128,14 @@ def test_stock_list_query_count_does_not_grow(page_size, django_assert_num_queri
     with django_assert_num_queries(4):
         response = client.get(f"/api/v1/staff/stock/?page_size={page_size}")
     assert len(response.json()["results"]) == page_size
+
+
+@pytest.mark.parametrize("value", ["9223372036854775808", "1.5", "0"])
+def test_a_store_filter_out_of_range_is_a_400_not_a_500(value):
+    store = StoreFactory()
+    client = APIClient()
+    client.force_authenticate(staff_member(store, Role.MANAGER))
+    for path in ("/api/v1/staff/stock/", "/api/v1/staff/orders/", "/api/v1/staff/products/"):
+        response = client.get(path, {"store": value})
+        assert response.status_code == 400, (path, response.content)
+        assert response.json()["error"]["fields"]["store"]

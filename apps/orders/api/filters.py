@@ -7,6 +7,7 @@ from rest_framework.exceptions import ValidationError
 
 from apps.orders.models import Order, OrderLine
 from apps.orders.transitions import OrderStatus, PaymentStatus
+from apps.stores.api.filters import store_id_filter
 
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -22,7 +23,7 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class StaffOrderFilter(django_filters.FilterSet):
-    store = django_filters.NumberFilter(field_name="store_id", label=_("Store id"))
+    store = store_id_filter()
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
     payment_status = django_filters.ChoiceFilter(choices=PaymentStatus.choices)
     placed_after = UtcDateTimeFilter(
