@@ -109,7 +109,8 @@ def test_bad_input_raises_a_domain_error_and_writes_nothing(store, lines, code):
     assert StockMovement.objects.count() == movements
 
 
-def test_price_from_the_client_is_not_accepted(store):
+def test_the_service_has_no_way_to_take_a_price_from_its_caller(store):
+    # The API test proves a client-sent total is ignored; here: no parameter could carry one.
     v = make_variant(store)
     with pytest.raises(TypeError):
         order_place(
