@@ -227,6 +227,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimu
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+# Counted under the canonical e-mail: "Ann@X.io" must not open a fresh lock-out counter.
+AXES_USERNAME_CALLABLE = "apps.users.auth.login_identifier"
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_CLIENT_IP_CALLABLE = "apps.core.client_ip.client_ip"
@@ -241,7 +243,7 @@ CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Idempotent-Replayed"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "apps.users.tokens.NexusJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -260,6 +262,7 @@ REST_FRAMEWORK = {
         "user": env_str("API_THROTTLE_USER", "1200/minute"),
         "login": env_str("API_THROTTLE_LOGIN", "10/minute"),
         "register": env_str("API_THROTTLE_REGISTER", "20/hour"),
+        "password_reset": env_str("API_THROTTLE_PASSWORD_RESET", "5/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -272,7 +275,17 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
     "SIGNING_KEY": env_str("JWT_SIGNING_KEY", SECRET_KEY),
     "AUTH_HEADER_TYPES": ("Bearer",),
+    "TOKEN_REFRESH_SERIALIZER": "apps.users.tokens.NexusTokenRefreshSerializer",
 }
+
+# Password reset links (admin and API) and store invitations expire after these.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 2, minimum=1) * 3600
+STORE_INVITATION_DAYS = env_int("STORE_INVITATION_DAYS", 7, minimum=1)
+# Reset e-mails sent to one address per hour, whoever asks, so the form cannot flood a mailbox.
+PASSWORD_RESET_EMAILS_PER_HOUR = env_int("PASSWORD_RESET_EMAILS_PER_HOUR", 3, minimum=1)
+# Where a customer's reset link leads: the storefront's page, which then calls
+# POST /api/v1/auth/password-reset/confirm/. Empty: the back office's own reset page.
+STOREFRONT_PASSWORD_RESET_URL = env_str("STOREFRONT_PASSWORD_RESET_URL", "")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Nexus API",

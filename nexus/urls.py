@@ -16,6 +16,9 @@ urlpatterns = [
     # "queue" and "desk" as object ids.
     path("admin/orders/order/queue/", include("apps.orders.admin_views")),
     path("admin/inventory/stock/desk/", include("apps.inventory.admin_views")),
+    # Sign-in with a per-address budget and "Forgot password?", ahead of the admin's own login.
+    path("admin/", include("apps.users.views")),
+    path("invitations/", include("apps.stores.views")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("nexus.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

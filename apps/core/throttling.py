@@ -18,10 +18,23 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from apps.core.client_ip import client_ip
 
+CACHE_KEY = "throttle:%(scope)s:%(ident)s:%(window)d"
+
+
+def count_in_window(scope: str, ident: str, duration: int, now: float) -> int:
+    """Count one more event for `ident` in the current fixed window; returns the count so far."""
+    key = CACHE_KEY % {"scope": scope, "ident": ident, "window": int(now // duration)}
+    if cache.add(key, 1, timeout=duration + 1):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:
+        # The entry expired between add and incr: this event opens the window.
+        cache.add(key, 1, timeout=duration + 1)
+        return 1
+
 
 class FixedWindowThrottle(SimpleRateThrottle):
-    cache_format = "throttle:%(scope)s:%(ident)s:%(window)d"
-
     def get_ident(self, request):
         # The address django-axes locks out by, so both trust X-Forwarded-For alike.
         return client_ip(request)
@@ -30,33 +43,35 @@ class FixedWindowThrottle(SimpleRateThrottle):
         """Whom to count; None means this throttle does not apply to the request."""
         return self.get_ident(request)
 
-    def get_cache_key(self, request, view):
-        ident = self.client_ident(request)
-        if ident is None:
-            return None
-        self.window = int(self.now // self.duration)
-        return self.cache_format % {"scope": self.scope, "ident": ident, "window": self.window}
-
     def allow_request(self, request, view):
         if self.rate is None:
             return True
         self.now = time.time()
-        key = self.get_cache_key(request, view)
-        if key is None:
+        ident = self.client_ident(request)
+        if ident is None:
             return True
-        if cache.add(key, 1, timeout=self.duration + 1):
-            count = 1
-        else:
-            try:
-                count = cache.incr(key)
-            except ValueError:
-                # The entry expired between add and incr: this request opens the window.
-                cache.add(key, 1, timeout=self.duration + 1)
-                count = 1
+        self.window = int(self.now // self.duration)
+        count = count_in_window(self.scope, ident, self.duration, self.now)
         return count <= self.num_requests
 
     def wait(self):
         return max((self.window + 1) * self.duration - self.now, 1)
+
+
+class _ScopeBudget(FixedWindowThrottle):
+    def __init__(self, scope: str):
+        self.scope = scope
+        super().__init__()
+
+
+def rate_allows(scope: str, ident: str) -> bool:
+    """For guards outside DRF views (the admin login, the reset form): counts under the same
+    key, window and rate as the API throttle of `scope`, so both surfaces share one budget."""
+    throttle = _ScopeBudget(scope)
+    if throttle.rate is None:
+        return True
+    count = count_in_window(scope, ident, throttle.duration, time.time())
+    return count <= throttle.num_requests
 
 
 class AnonThrottle(FixedWindowThrottle):
@@ -81,3 +96,7 @@ class LoginRateThrottle(FixedWindowThrottle):
 
 class RegisterRateThrottle(FixedWindowThrottle):
     scope = "register"
+
+
+class PasswordResetRateThrottle(FixedWindowThrottle):
+    scope = "password_reset"

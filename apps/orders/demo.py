@@ -41,8 +41,9 @@ from apps.inventory.models import MovementReason, Stock, StockMovement
 from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine
 from apps.orders.services import order_number_for
 from apps.orders.transitions import OrderStatus, PaymentStatus, StockEffect, find_transition
-from apps.stores.models import Store, StoreMembership
+from apps.stores.models import Store
 from apps.stores.roles import Capability, Role
+from apps.stores.services import membership_create
 from apps.users.models import User
 
 DEMO_PASSWORD = "nexus-demo"
@@ -384,6 +385,7 @@ class DemoSeeder:
                         "is_staff",
                         "is_active",
                         "date_joined",
+                        "token_generation",
                     ],
                 )
                 user_id = next_id(User)
@@ -401,6 +403,7 @@ class DemoSeeder:
                             False,
                             True,
                             joined,
+                            0,
                         )
                     )
                     existing[email] = user_id
@@ -500,11 +503,10 @@ class _StoreSeeder:
                     email=email,
                     first_name=first,
                     last_name=str(Role(role).label),
-                    is_staff=True,
                     password=self.owner.password_hash,
                 )
                 user.save()
-            StoreMembership.objects.create(user=user, store=self.store, role=role)
+            membership_create(user=user, store=self.store, role=role)
             staff[role] = user
         return staff
 

@@ -1,55 +1,49 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from unfold.widgets import UnfoldAdminPasswordWidget, UnfoldAdminTextInputWidget
 
-from apps.stores.models import StoreMembership
-from apps.users.models import User
+from apps.stores.models import StoreInvitation
 
 
-class StoreMembershipForm(forms.ModelForm):
-    """Staff are added by their exact email address: an owner can give a role to a person
-    they know without the admin listing every account on the platform."""
-
-    email = forms.EmailField(label=_("email address"))
+class InvitationForm(forms.ModelForm):
+    """The owner names an address and a role; nothing about an account is looked up or shown,
+    so the form tells nobody whether the address already has one."""
 
     class Meta:
-        model = StoreMembership
-        fields = ("store", "role")
+        model = StoreInvitation
+        fields = ("email", "store", "role")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.order_fields(["email", "store", "role"])
-        if self.instance.pk is None and "store" in self.fields:
-            self.fields["store"].required = True
-        if self.instance.pk:
-            self.fields["email"].initial = self.instance.user.email
-            self.fields["email"].disabled = True
 
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if self.instance.pk:
-            return self.instance.user.email
-        user = User.objects.filter(email__iexact=email, is_active=True).first()
-        if user is None:
-            raise forms.ValidationError(
-                _("No active account uses this address; create the user first.")
-            )
-        self.instance.user = user
-        return email
+class AcceptSignedOutForm(forms.Form):
+    """An existing account accepts by proving it is theirs: the account's own password."""
+
+    password = forms.CharField(
+        label=_("Password of this account"),
+        strip=False,
+        widget=UnfoldAdminPasswordWidget(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class AcceptNewAccountForm(forms.Form):
+    first_name = forms.CharField(
+        label=_("first name"), max_length=150, required=False, widget=UnfoldAdminTextInputWidget
+    )
+    last_name = forms.CharField(
+        label=_("last name"), max_length=150, required=False, widget=UnfoldAdminTextInputWidget
+    )
+    password1 = forms.CharField(
+        label=_("Choose a password"),
+        strip=False,
+        widget=UnfoldAdminPasswordWidget(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("The same password again"),
+        strip=False,
+        widget=UnfoldAdminPasswordWidget(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean(self):
         cleaned = super().clean()
-        store = cleaned.get("store") or (self.instance.store if self.instance.store_id else None)
-        if store and self.instance.user_id:
-            taken = StoreMembership.objects.filter(user_id=self.instance.user_id, store=store)
-            if taken.exclude(pk=self.instance.pk).exists():
-                raise forms.ValidationError(_("This person already has a role in that store."))
+        if cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
         return cleaned
-
-    def save(self, commit=True):
-        membership = super().save(commit=commit)
-        user = membership.user
-        if commit and not user.is_staff:
-            # A store role is what opens the back office to a person.
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
-        return membership

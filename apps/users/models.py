@@ -6,13 +6,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def canonical_email(value: str) -> str:
+    """The one spelling of an address: how accounts are stored, looked up, locked out and
+    throttled. Without it, "Ann@x.io" and "ann@x.io" would be two lock-out counters."""
+    return BaseUserManager.normalize_email((value or "").strip()).lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("Users must have an email address.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=canonical_email(email), **extra_fields)
         user.set_password(password)
         user.full_clean(exclude=["password"], validate_unique=False)
         user.save(using=self._db)
@@ -46,6 +52,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    token_generation = models.PositiveIntegerField(
+        _("token generation"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "API tokens carry the generation they were issued in; raising it signs the "
+            "person out of every device."
+        ),
+    )
 
     objects = UserManager()
 
@@ -66,7 +81,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self):
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = canonical_email(self.email)
+
+    def set_password(self, raw_password):
+        # Every way a password changes (admin, reset link, API, shell) passes here, so the
+        # tokens issued under the old password die with it. An account that had no password
+        # yet (being created) has no tokens to revoke.
+        had_password = self.pk is not None and bool(self.password)
+        super().set_password(raw_password)
+        if had_password:
+            self.token_generation += 1
 
     def get_full_name(self):
         return f"{self.first_name} {self.last_name}".strip() or self.email

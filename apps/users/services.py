@@ -1,11 +1,17 @@
-"""User writes used by the API: customer sign-up and profile changes."""
+"""User writes: customer sign-up, profile changes, password reset, token revocation."""
 
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
+from apps.users.forms import NexusPasswordResetForm, NexusSetPasswordForm
+from apps.users.models import canonical_email
 
 User = get_user_model()
 
@@ -26,7 +32,7 @@ def customer_register(
     The password goes through Django's AUTH_PASSWORD_VALIDATORS, with the new user's own
     attributes so that a password resembling the email is refused.
     """
-    email = User.objects.normalize_email(email.strip()).lower()
+    email = canonical_email(email)
     if User.objects.filter(email__iexact=email).exists():
         raise _email_taken()
     candidate = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
@@ -63,3 +69,49 @@ def user_update_profile(*, user, **changes):
     user.full_clean(exclude=["password"], validate_unique=False)
     user.save(update_fields=[*changes])
     return user
+
+
+def user_tokens_revoke(*, user) -> None:
+    """Sign the person out of every API client: tokens issued before now stop working."""
+    User.objects.filter(pk=user.pk).update(token_generation=F("token_generation") + 1)
+    user.refresh_from_db(fields=["token_generation"])
+
+
+def password_reset_request(*, email: str, request, for_storefront: bool = False) -> None:
+    """E-mail a one-time reset link if an active account uses the address; say nothing
+    either way, so the answer never tells whether the address has an account."""
+    form = NexusPasswordResetForm(data={"email": email}, for_storefront=for_storefront)
+    if form.is_valid():
+        form.save(
+            request=request,
+            use_https=request.is_secure(),
+            subject_template_name="registration/password_reset_subject.txt",
+            email_template_name="registration/password_reset_email.txt",
+        )
+
+
+def _invalid_reset_link() -> ApplicationError:
+    return ApplicationError(
+        _("This reset link is invalid or has expired. Ask for a new one."), code="invalid_token"
+    )
+
+
+def password_reset_confirm(*, uidb64: str, token: str, new_password: str):
+    """Set a new password from a reset link; the link, and every token, dies with the old one."""
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)), is_active=True)
+    except (TypeError, ValueError, OverflowError, User.DoesNotExist, ValidationError):
+        raise _invalid_reset_link() from None
+    if not default_token_generator.check_token(user, token):
+        raise _invalid_reset_link()
+    form = NexusSetPasswordForm(
+        user, data={"new_password1": new_password, "new_password2": new_password}
+    )
+    if not form.is_valid():
+        messages = form.errors.get("new_password2") or form.errors.get("new_password1")
+        raise ApplicationError(
+            " ".join(messages),
+            code="invalid_password",
+            extra={"fields": {"new_password": list(messages)}},
+        )
+    return form.save()

@@ -6,6 +6,7 @@ from apps.catalog.tests.factories import CategoryFactory, make_product
 from apps.inventory.tests.factories import receive
 from apps.orders.tests.factories import place_order
 from apps.stores.roles import Role
+from apps.stores.services import invitation_create
 from apps.stores.tests.factories import StoreFactory, staff_member
 from apps.users.tests.factories import UserFactory
 
@@ -35,4 +36,11 @@ def build_store(name: str, *, orders: int = 2) -> StoreWorld:
         for _ in range(orders)
     ]
     staff = {role: staff_member(store, role) for role in Role.values}
+    invitation_create(
+        store=store,
+        email=f"invited@{store.slug}.example.com",
+        role=Role.CLERK,
+        actor=staff[Role.OWNER],
+        link_base="http://testserver/",
+    )
     return StoreWorld(store, product, variants, placed, customer, staff)

@@ -24,7 +24,9 @@ MATRIX = {
     "inventory.stock": (EVERYONE, set()),  # counters move through adjustments only
     "inventory.stockmovement": (EVERYONE, set()),  # append-only ledger
     "orders.order": (EVERYONE, set()),  # status moves through transitions only
-    "users.user": (EVERYONE, {OWNER}),
+    "stores.storeinvitation": (EVERYONE, {OWNER}),
+    # identity is the person's own: owners see staff read-only, roles change on memberships
+    "users.user": (EVERYONE, set()),
 }
 
 
@@ -38,6 +40,7 @@ def target(shop, label, role):
         "inventory.stock": shop.variants[0].stock,
         "inventory.stockmovement": shop.variants[0].stock.movements.first(),
         "orders.order": shop.orders[0],
+        "stores.storeinvitation": shop.store.invitations.first(),
         "users.user": shop.staff[VIEWER if role != VIEWER else CLERK],
     }[label]
 

@@ -1,6 +1,8 @@
-"""Stores, memberships and staff in the admin: owners manage their own stores only."""
+"""Stores, memberships and staff in the admin: owners manage their own stores only, and never
+another person's account (the account-takeover hole of the security review)."""
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from apps.dashboard.tests.world import build_store
@@ -14,24 +16,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def two():
     return build_store("Alpha"), build_store("Bravo")
-
-
-@pytest.mark.parametrize(
-    ("role", "allowed"),
-    [(Role.OWNER, True), (Role.MANAGER, False), (Role.CLERK, False), (Role.VIEWER, False)],
-)
-def test_only_owners_add_memberships_and_only_in_their_store(client, two, role, allowed):
-    alpha, bravo = two
-    newcomer = User.objects.create_user("new@example.com", "pw-123456789", is_staff=True)
-    client.force_login(alpha.staff[role])
-    url = reverse("admin:stores_storemembership_add")
-    response = client.post(url, {"email": newcomer.email, "store": alpha.store.pk, "role": "clerk"})
-    assert StoreMembership.objects.filter(user=newcomer, store=alpha.store).exists() is allowed
-    if not allowed:
-        assert response.status_code == 403
-    # another store is never a choice, even for an owner
-    client.post(url, {"email": newcomer.email, "store": bravo.store.pk, "role": "owner"})
-    assert not StoreMembership.objects.filter(user=newcomer, store=bravo.store).exists()
 
 
 def test_owner_edits_store_settings_but_not_another_store(client, two):
@@ -68,85 +52,146 @@ def test_manager_sees_store_settings_read_only(client, two):
     assert 'name="name"' not in response.content.decode()
 
 
-def test_owner_creates_a_staff_member_in_their_store(client, two):
+def test_owner_cannot_take_over_a_customer_of_other_stores(client, two):
+    """The review's reproduction: a membership for a B customer's e-mail made them staff, and
+    the owner then set their password. Neither door exists any more."""
     alpha, bravo = two
-    client.force_login(alpha.staff[Role.OWNER])
-    response = client.post(
-        reverse("admin:users_user_add"),
-        {
-            "email": "packer@example.com",
-            "password1": "a-long-pass-phrase-42",
-            "password2": "a-long-pass-phrase-42",
-            "usable_password": "true",
-            "store": alpha.store.pk,
-            "role": "clerk",
-        },
+    customer = bravo.customer
+    owner = alpha.staff[Role.OWNER]
+    client.force_login(owner)
+    add = client.post(
+        reverse("admin:stores_storemembership_add"),
+        {"email": customer.email, "store": alpha.store.pk, "role": "viewer"},
     )
-    assert response.status_code == 302, response.content.decode()[:3000]
-    packer = User.objects.get(email="packer@example.com")
-    assert packer.is_staff and not packer.is_superuser
-    assert list(packer.memberships.values_list("store_id", "role")) == [(alpha.store.pk, "clerk")]
-    response = client.post(
-        reverse("admin:users_user_add"),
-        {
-            "email": "intruder@example.com",
-            "password1": "a-long-pass-phrase-42",
-            "password2": "a-long-pass-phrase-42",
-            "usable_password": "true",
-            "store": bravo.store.pk,
-            "role": "owner",
-        },
-    )
-    assert response.status_code == 200
-    assert not User.objects.filter(email="intruder@example.com").exists()
+    assert add.status_code == 403
+    assert not StoreMembership.objects.filter(user=customer).exists()
+    customer.refresh_from_db()
+    assert not customer.is_staff
+
+    # even a customer who did order in Alpha keeps their password and identity
+    password_page = reverse("admin:auth_user_password_change", args=(alpha.customer.pk,))
+    assert client.get(password_page).status_code == 403
+    assert client.post(
+        password_page, {"password1": "owned-by-owner-1", "password2": "owned-by-owner-1"}
+    ).status_code in (403, 404)
+    alpha.customer.refresh_from_db()
+    assert alpha.customer.check_password("pass-12345-word")
 
 
-def test_users_list_is_scoped_and_owner_cannot_take_over_other_accounts(client, two):
+def test_owner_sees_staff_identity_read_only_and_only_operators_set_passwords(client, two):
     alpha, bravo = two
-    shared = alpha.staff[Role.CLERK]
-    StoreMembership.objects.create(user=shared, store=bravo.store, role=Role.OWNER)
+    clerk = alpha.staff[Role.CLERK]
+    StoreMembership.objects.create(user=clerk, store=bravo.store, role=Role.OWNER)
     client.force_login(alpha.staff[Role.OWNER])
     listing = client.get(reverse("admin:users_user_changelist"))
     shown = {u.pk for u in listing.context["cl"].result_list}
     assert alpha.customer.pk in shown and alpha.staff[Role.VIEWER].pk in shown
     assert not shown & {bravo.customer.pk, bravo.staff[Role.OWNER].pk}
-    # works in Bravo as owner too: Alpha's owner may see but not edit the account
-    page = client.get(reverse("admin:users_user_change", args=(shared.pk,)))
-    assert page.status_code == 200 and 'name="email"' not in page.content.decode()
+
+    viewer = alpha.staff[Role.VIEWER]
+    page = client.get(reverse("admin:users_user_change", args=(viewer.pk,)))
+    html = page.content.decode()
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    assert 'name="email"' not in html and 'name="first_name"' not in html
+    assert reverse("admin:auth_user_password_change", args=(viewer.pk,)) not in html
     # the store roles tab lists the Alpha role only, not the one in Bravo
+    page = client.get(reverse("admin:users_user_change", args=(clerk.pk,)))
     (roles,) = page.context["inline_admin_formsets"]
     assert [m.store_id for m in roles.formset.queryset] == [alpha.store.pk]
-    page = client.get(reverse("admin:users_user_change", args=(alpha.staff[Role.VIEWER].pk,)))
-    assert 'name="email"' in page.content.decode()
-    assert 'name="is_superuser"' not in page.content.decode()
+
+    posted = client.post(
+        reverse("admin:users_user_change", args=(viewer.pk,)),
+        {"email": "mine@evil.example", "first_name": "Owned", "is_active": ""},
+    )
+    assert posted.status_code == 403
+    viewer.refresh_from_db()
+    assert viewer.email != "mine@evil.example" and viewer.is_active
+    assert client.get(reverse("admin:users_user_add")).status_code == 403
 
 
-def test_owner_adds_staff_from_the_store_page(client, two):
+def test_a_person_edits_their_own_name_but_not_their_email_or_flags(client, two):
     alpha, _bravo = two
-    newcomer = User.objects.create_user("helper@example.com", "pw-123456789")
+    me = alpha.staff[Role.MANAGER]
+    client.force_login(me)
+    url = reverse("admin:users_user_change", args=(me.pk,))
+    html = client.get(url).content.decode()
+    assert 'name="first_name"' in html
+    assert 'name="email"' not in html and 'name="is_active"' not in html
+    assert 'name="is_staff"' not in html
+    response = client.post(
+        url,
+        {
+            "first_name": "Renamed",
+            "last_name": "X",
+            "phone": "",
+            "email": "elsewhere@example.com",
+            "memberships-TOTAL_FORMS": 0,
+            "memberships-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    me.refresh_from_db()
+    assert me.first_name == "Renamed" and me.is_active and me.is_staff
+    assert me.email != "elsewhere@example.com"
+
+
+def test_operator_sets_a_password_and_the_old_tokens_die(client, two, admin_user):
+    alpha, _bravo = two
+    viewer = alpha.staff[Role.VIEWER]
+    before = viewer.token_generation
+    client.force_login(admin_user)
+    url = reverse("admin:auth_user_password_change", args=(viewer.pk,))
+    response = client.post(
+        url, {"password1": "a-fresh-pass-2026", "password2": "a-fresh-pass-2026"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    viewer.refresh_from_db()
+    assert viewer.check_password("a-fresh-pass-2026")
+    assert viewer.token_generation == before + 1
+
+
+def test_owner_changes_a_role_and_removal_closes_the_back_office(client, two):
+    alpha, _bravo = two
+    owner = alpha.staff[Role.OWNER]
+    clerk = alpha.staff[Role.CLERK]
+    membership = clerk.memberships.get()
+    client.force_login(owner)
+    url = reverse("admin:stores_storemembership_change", args=(membership.pk,))
+    assert client.post(url, {"role": "manager"}).status_code == 302
+    membership.refresh_from_db()
+    assert membership.role == Role.MANAGER
+    assert membership.history.first().history_user == owner
+
+    response = client.post(
+        reverse("admin:stores_storemembership_delete", args=(membership.pk,)), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    clerk.refresh_from_db()
+    assert not clerk.memberships.exists() and not clerk.is_staff
+    client.force_login(clerk)
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_the_last_owner_stays(client, two):
+    alpha, _bravo = two
+    owner = alpha.staff[Role.OWNER]
+    membership = owner.memberships.get()
+    client.force_login(owner)
+    url = reverse("admin:stores_storemembership_change", args=(membership.pk,))
+    client.post(url, {"role": "viewer"})
+    membership.refresh_from_db()
+    assert membership.role == Role.OWNER
+    client.post(
+        reverse("admin:stores_storemembership_delete", args=(membership.pk,)), {"post": "yes"}
+    )
+    assert StoreMembership.objects.filter(pk=membership.pk).exists()
+
+
+def test_store_page_lists_staff_without_a_way_to_add_anyone(client, two):
+    alpha, _bravo = two
     client.force_login(alpha.staff[Role.OWNER])
-    store = alpha.store
-    existing = list(store.memberships.order_by("store__name", "user__email"))
-    data = {
-        "name": store.name,
-        "is_active": "on",
-        "email": "",
-        "phone": "",
-        "address": "",
-        "shipping_flat_rate": "4.90",
-        "free_shipping_threshold": "",
-        "memberships-TOTAL_FORMS": len(existing) + 1,
-        "memberships-INITIAL_FORMS": len(existing),
-    }
-    for index, membership in enumerate(existing):
-        data[f"memberships-{index}-id"] = membership.pk
-        data[f"memberships-{index}-store"] = store.pk
-        data[f"memberships-{index}-role"] = membership.role
-    data[f"memberships-{len(existing)}-email"] = "HELPER@example.com"
-    data[f"memberships-{len(existing)}-role"] = "viewer"
-    data[f"memberships-{len(existing)}-store"] = store.pk
-    response = client.post(reverse("admin:stores_store_change", args=(store.pk,)), data)
-    assert response.status_code == 302, response.content.decode()[:3000]
-    assert StoreMembership.objects.get(user=newcomer, store=store).role == "viewer"
-    newcomer.refresh_from_db()
-    assert newcomer.is_staff
+    page = client.get(reverse("admin:stores_store_change", args=(alpha.store.pk,)))
+    (staff,) = page.context["inline_admin_formsets"]
+    assert not staff.has_add_permission and not staff.has_change_permission
+    assert len(mail.outbox) == 0
+    assert not User.objects.filter(email="helper@example.com").exists()

@@ -49,3 +49,15 @@ class TokenVerifyInputSerializer(serializers.Serializer):
 
 class TokenVerifiedSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
+
+
+class PasswordResetInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmInputSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )

@@ -1,4 +1,5 @@
-"""Auth endpoints: customer sign-up, JWT pair, rotation, verification, logout, profile.
+"""Auth endpoints: customer sign-up, JWT pair, rotation, verification, logout (one device or
+all), password reset, profile.
 
 The token endpoint authenticates through django.contrib.auth with the plain Django request,
 so django-axes counts failures and locks accounts exactly as on the admin login (its
@@ -16,14 +17,16 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer, TokenVerifySerializer
+from rest_framework_simplejwt.serializers import TokenVerifySerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import UntypedToken
 
-from apps.core.throttling import LoginRateThrottle, RegisterRateThrottle
+from apps.core.throttling import LoginRateThrottle, PasswordResetRateThrottle, RegisterRateThrottle
 from apps.users.api.serializers import (
     MeSerializer,
     MeUpdateInputSerializer,
+    PasswordResetConfirmInputSerializer,
+    PasswordResetInputSerializer,
     RefreshInputSerializer,
     RegisterInputSerializer,
     TokenObtainInputSerializer,
@@ -31,12 +34,24 @@ from apps.users.api.serializers import (
     TokenVerifiedSerializer,
     TokenVerifyInputSerializer,
 )
-from apps.users.services import customer_register, user_update_profile
+from apps.users.services import (
+    customer_register,
+    password_reset_confirm,
+    password_reset_request,
+    user_tokens_revoke,
+    user_update_profile,
+)
+from apps.users.tokens import (
+    REVOKED_MESSAGE,
+    NexusRefreshToken,
+    NexusTokenRefreshSerializer,
+    token_is_revoked,
+)
 
 TAGS = ["auth"]
 
 
-def _token_pair(refresh: RefreshToken) -> dict:
+def _token_pair(refresh: NexusRefreshToken) -> dict:
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
@@ -94,21 +109,22 @@ class TokenObtainView(_AnonymousAuthView):
             )
         if jwt_settings.UPDATE_LAST_LOGIN:
             update_last_login(None, user)
-        return Response(_token_pair(RefreshToken.for_user(user)))
+        return Response(_token_pair(NexusRefreshToken.for_user(user)))
 
 
 class TokenRefreshView(_AnonymousAuthView):
     @extend_schema(
         tags=TAGS,
         summary="Exchange a refresh token for a new pair",
-        description="Refresh tokens rotate: the one sent is blacklisted and cannot be used again.",
+        description="Refresh tokens rotate: the one sent is blacklisted and cannot be used again. "
+        "A token issued before a password change, a reset or a sign-out everywhere is refused.",
         request=RefreshInputSerializer,
         responses={200: TokenPairSerializer},
     )
     def post(self, request):
         RefreshInputSerializer(data=request.data).is_valid(raise_exception=True)
         # simplejwt's serializer does the rotation, the blacklisting and the active-user check.
-        rotation = TokenRefreshSerializer(data=request.data)
+        rotation = NexusTokenRefreshSerializer(data=request.data)
         try:
             rotation.is_valid(raise_exception=True)
         except TokenError as error:
@@ -135,6 +151,8 @@ class TokenVerifyView(_AnonymousAuthView):
         except ValidationError:
             # simplejwt reports a blacklisted token as a validation error; it is not valid.
             raise InvalidToken(_("Token is blacklisted.")) from None
+        if token_is_revoked(UntypedToken(request.data["token"])):
+            raise InvalidToken(str(REVOKED_MESSAGE))
         return Response({"valid": True})
 
 
@@ -151,9 +169,68 @@ class LogoutView(_AnonymousAuthView):
         data = RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            RefreshToken(data.validated_data["refresh"]).blacklist()
+            NexusRefreshToken(data.validated_data["refresh"]).blacklist()
         except TokenError as error:
             raise InvalidToken(str(error)) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Sign out everywhere: revoke every token of your account",
+        description="Every access and refresh token issued before this call stops working, on "
+        "every device, this one included. A password change or reset does the same.",
+        request=None,
+        responses={204: None},
+    )
+    def post(self, request):
+        user_tokens_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(_AnonymousAuthView):
+    throttle_classes = [PasswordResetRateThrottle]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Forgot password: e-mail a one-time reset link",
+        description="Always answers 202, whether an account uses the address or not. The link "
+        "leads to STOREFRONT_PASSWORD_RESET_URL (with `uid` and `token` in its query) when it is "
+        "set, else to the back office's reset page; it expires after PASSWORD_RESET_HOURS.",
+        request=PasswordResetInputSerializer,
+        responses={202: None},
+    )
+    def post(self, request):
+        data = PasswordResetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_reset_request(
+            email=data.validated_data["email"], request=request._request, for_storefront=True
+        )
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(_AnonymousAuthView):
+    # Setting a password is a sign-in: it shares the address's sign-in budget.
+    throttle_classes = [LoginRateThrottle]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Set a new password with the `uid` and `token` of a reset link",
+        description="The link works once. Every token issued before is revoked: sign in again.",
+        request=PasswordResetConfirmInputSerializer,
+        responses={204: None},
+    )
+    def post(self, request):
+        data = PasswordResetConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_reset_confirm(
+            uidb64=data.validated_data["uid"],
+            token=data.validated_data["token"],
+            new_password=data.validated_data["new_password"],
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
