@@ -337,6 +337,14 @@ TRANSFER_BACKGROUND_ROWS = env_int("TRANSFER_BACKGROUND_ROWS", 5000, minimum=1)
 TRANSFER_BACKGROUND_BYTES = env_int("TRANSFER_BACKGROUND_KB", 1024, minimum=1) * 1024
 TRANSFER_EXPORT_BACKGROUND_ROWS = env_int("TRANSFER_EXPORT_BACKGROUND_ROWS", 50000, minimum=1)
 TRANSFER_STALE_MINUTES = env_int("TRANSFER_STALE_MINUTES", 10, minimum=1)
+# Caps on an uploaded file's shape. A workbook is a zip of XML: a few kilobytes can unpack to
+# gigabytes or declare a sheet of billions of cells, so it is refused beyond these.
+TRANSFER_MAX_COLUMNS = env_int("TRANSFER_MAX_COLUMNS", 256, minimum=1)
+TRANSFER_XLSX_MAX_CELLS = env_int("TRANSFER_XLSX_MAX_CELLS", 5_000_000, minimum=1)
+TRANSFER_XLSX_MAX_UNPACKED_BYTES = (
+    env_int("TRANSFER_XLSX_MAX_UNPACKED_MB", 256, minimum=1) * 1024 * 1024
+)
+TRANSFER_XLSX_MAX_RATIO = env_int("TRANSFER_XLSX_MAX_RATIO", 100, minimum=2)
 
 # History is an audit trail: reverting from it would bypass the services (and the order
 # lifecycle), so the admin shows history read-only.
