@@ -6,6 +6,7 @@ it expires. Rotation alone would let a stolen refresh token live forever.
 """
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
@@ -54,3 +55,9 @@ class NexusTokenRefreshSerializer(TokenRefreshSerializer):
         if token_is_revoked(self.token_class(attrs["refresh"])):
             raise AuthenticationFailed(REVOKED_MESSAGE, code="token_revoked")
         return super().validate(attrs)
+
+
+class NexusJWTScheme(SimpleJWTScheme):
+    """Describes the authenticator above in the OpenAPI schema as the Bearer scheme it is."""
+
+    target_class = NexusJWTAuthentication
