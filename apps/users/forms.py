@@ -1,5 +1,6 @@
 """Self-service identity forms: a person resets their own password, never someone else's."""
 
+import hashlib
 import time
 from urllib.parse import urlencode
 
@@ -33,7 +34,9 @@ class NexusPasswordResetForm(PasswordResetForm):
     def get_users(self, email):
         # Asking again and again must not flood someone's mailbox: past the cap the answer
         # is the same, but nothing is sent.
-        if count_in_window(RESET_EMAIL_SCOPE, email, 3600, time.time()) > (
+        # The address is hashed: keys stay short, and the cache holds no e-mail addresses.
+        mailbox = hashlib.sha256(email.encode()).hexdigest()
+        if count_in_window(RESET_EMAIL_SCOPE, mailbox, 3600, time.time()) > (
             settings.PASSWORD_RESET_EMAILS_PER_HOUR
         ):
             return iter(())
