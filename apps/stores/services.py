@@ -10,8 +10,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, password_validation
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -24,6 +23,7 @@ from apps.stores.models import InvitationStatus, Store, StoreInvitation, StoreMe
 from apps.stores.roles import Capability, Role
 from apps.stores.scoping import forget_store_roles, require_capability
 from apps.users.models import canonical_email
+from apps.users.services import password_check
 
 User = get_user_model()
 
@@ -218,15 +218,9 @@ def invitation_accept_with_new_account(
         raise ApplicationError(
             _("An account already uses this address: sign in to accept."), code="account_exists"
         )
-    candidate = User(email=invitation.email, first_name=first_name, last_name=last_name)
-    try:
-        password_validation.validate_password(password, user=candidate)
-    except ValidationError as error:
-        raise ApplicationError(
-            " ".join(error.messages),
-            code="invalid_password",
-            extra={"fields": {"password": error.messages}},
-        ) from None
+    password_check(
+        password, candidate=User(email=invitation.email, first_name=first_name, last_name=last_name)
+    )
     user = User.objects.create_user(
         invitation.email, password, first_name=first_name.strip(), last_name=last_name.strip()
     )

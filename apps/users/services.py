@@ -18,6 +18,19 @@ User = get_user_model()
 PROFILE_FIELDS = ("first_name", "last_name", "phone")
 
 
+def password_check(password: str, *, candidate) -> None:
+    """AUTH_PASSWORD_VALIDATORS against the account-to-be, so that a password resembling its
+    own e-mail or name is refused; the refusal names the `password` field."""
+    try:
+        password_validation.validate_password(password, user=candidate)
+    except ValidationError as error:
+        raise ApplicationError(
+            " ".join(error.messages),
+            code="invalid_password",
+            extra={"fields": {"password": error.messages}},
+        ) from None
+
+
 def _email_taken() -> ApplicationError:
     message = _("An account with this email already exists.")
     return ApplicationError(message, code="email_taken", extra={"fields": {"email": [message]}})
@@ -36,14 +49,7 @@ def customer_register(
     if User.objects.filter(email__iexact=email).exists():
         raise _email_taken()
     candidate = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
-    try:
-        password_validation.validate_password(password, user=candidate)
-    except ValidationError as error:
-        raise ApplicationError(
-            " ".join(error.messages),
-            code="invalid_password",
-            extra={"fields": {"password": error.messages}},
-        ) from None
+    password_check(password, candidate=candidate)
     try:
         with transaction.atomic():
             return User.objects.create_user(
