@@ -71,3 +71,11 @@ class ExportForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["store"].queryset = stores_for(user, Capability.EXPORT).order_by("name")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("kind") not in (ExportKind.ORDERS, ExportKind.ORDER_LINES):
+            # Only the order list hands its filters on: any others were never applied, and
+            # would be recorded on the export as if they had been.
+            cleaned_data["filters"] = ""
+        return cleaned_data
