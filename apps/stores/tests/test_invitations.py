@@ -161,9 +161,12 @@ def test_revoked_expired_and_resent_links(client, two, sent):
     assert invitation.status == InvitationStatus.REVOKED
     client.logout()
     assert client.get(third).status_code == 404
-    assert client.post(
-        third, {"password1": "x-long-pass-99", "password2": "x-long-pass-99"}
-    ).status_code == 404
+    assert (
+        client.post(
+            third, {"password1": "x-long-pass-99", "password2": "x-long-pass-99"}
+        ).status_code
+        == 404
+    )
     assert not User.objects.filter(email="late@example.com").exists()
 
 
