@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from apps.core.api_docs import RedocView, SwaggerView
 from apps.core.health import liveness
 
 # Under /api/ unknown URLs and crashes answer with the API's JSON error shape.
@@ -22,8 +23,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("nexus.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
 ]
 
 if settings.DEBUG:

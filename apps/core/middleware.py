@@ -1,6 +1,7 @@
 import logging
 import time
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 
 from apps.core.health import liveness, readiness
@@ -50,3 +51,15 @@ class RequestLogMiddleware:
             user.pk if user is not None and user.is_authenticated else "-",
         )
         return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's header, plus settings.CONTENT_SECURITY_POLICY_UNFOLD on the pages drawn in
+    unfold's chrome (they mark the request with the `unfold_csp` tag) and nowhere else: the
+    API docs, HTMX fragments and JSON answers keep the strict policy."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        if getattr(request, "csp_unfold_chrome", False):
+            parts.update = {**settings.CONTENT_SECURITY_POLICY_UNFOLD, **(parts.update or {})}
+        return parts
