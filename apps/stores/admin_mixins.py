@@ -5,14 +5,30 @@ decided by their role in each store (apps/stores/roles.py), never by auth permis
 """
 
 import json
+from functools import cache
 
+from django.contrib.admin import (
+    AllValuesFieldListFilter,
+    FieldListFilter,
+    RelatedFieldListFilter,
+)
+from django.contrib.admin.exceptions import NotRegistered
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import (
+    build_q_object_from_lookup_parameters,
+    get_fields_from_path,
+    get_model_from_relation,
+)
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import Paginator
+from django.core.validators import EMPTY_VALUES
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import DropdownFilter
+from unfold.contrib.filters.admin.mixins import AutocompleteMixin
 
 from apps.stores.models import Store
 from apps.stores.roles import Capability
@@ -103,6 +119,118 @@ class StoreFilter(DropdownFilter):
         super().__init__(request, params, model, model_admin)
 
 
+def visible_rows(request, admin_site, model: type[Model]) -> QuerySet:
+    """The rows of `model` this person may see: what its registered admin lists for them.
+
+    One rule per model (UserAdmin decides which people are visible, each store-scoped admin
+    its rows); a model no admin shows them contributes nothing.
+    """
+    try:
+        model_admin = admin_site.get_model_admin(model)
+    except NotRegistered:
+        return model._default_manager.none()
+    if not model_admin.has_view_permission(request):
+        return model._default_manager.none()
+    return model_admin.get_queryset(request)
+
+
+class VisibleRelatedValuesMixin:
+    """A relation filter only ever holds ids of rows the viewer may see.
+
+    Django accepts `?<relation>__id__exact=<any id>` and every filter renders the label of the
+    id it holds. An id outside the viewer's rows is dropped, exactly as an id that does not
+    exist: the list is then empty, and neither the label nor the existence of the row shows.
+    """
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        # Set before the parent's __init__, which lists the choices.
+        self.visible = visible_rows(request, model_admin.admin_site, get_model_from_relation(field))
+        super().__init__(field, request, params, model, model_admin, field_path)
+        requested = [
+            value
+            for value in self.used_parameters.get(self.lookup_kwarg, ())
+            if value not in EMPTY_VALUES
+        ]
+        self.nothing_visible = False
+        if requested:
+            shown = self._visible_among(requested)
+            self.lookup_val = self.used_parameters[self.lookup_kwarg] = shown
+            self.nothing_visible = not shown
+
+    def _visible_among(self, values: list[str]) -> list[str]:
+        target = self.field.target_field
+        # Exact lookups, OR-ed: an integer out of the column's range matches nothing instead
+        # of failing in the database.
+        lookup = build_q_object_from_lookup_parameters({target.name: values})
+        try:
+            return [
+                str(value)
+                for value in self.visible.filter(lookup).values_list(target.attname, flat=True)
+            ]
+        except (ValueError, ValidationError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+    def queryset(self, request, queryset):
+        if self.nothing_visible:
+            return queryset.none()
+        return super().queryset(request, queryset)
+
+
+class VisibleRelatedChoicesMixin(VisibleRelatedValuesMixin):
+    """…and offers only those rows as choices; Django lists every row of the related table."""
+
+    def field_choices(self, field, request, model_admin):
+        return field.get_choices(
+            include_blank=False,
+            limit_choices_to={"pk__in": self.visible.values("pk")},
+            ordering=self.field_admin_ordering(field, request, model_admin),
+        )
+
+
+class VisibleValuesMixin:
+    """Values across a relation ("stock__variant__sku") are offered from this list's own rows;
+    Django reads them from every row of the related table."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = (
+            model_admin.get_queryset(request)
+            .distinct()
+            .order_by(field_path)
+            .values_list(field_path, flat=True)
+        )
+
+
+@cache
+def visible_filter_class(filter_class: type) -> type:
+    """`filter_class`, made to offer, label and filter by visible rows only."""
+    if issubclass(filter_class, AutocompleteMixin):
+        # Lists nothing itself: its choices come from the admin autocomplete view, which
+        # answers from the related admin's get_queryset.
+        mixin = VisibleRelatedValuesMixin
+    elif issubclass(filter_class, RelatedFieldListFilter):
+        mixin = VisibleRelatedChoicesMixin
+    elif issubclass(filter_class, AllValuesFieldListFilter):
+        mixin = VisibleValuesMixin
+    else:
+        # Choices, booleans, dates and SimpleListFilters show no rows of another table.
+        return filter_class
+    return type(f"Visible{filter_class.__name__}", (mixin, filter_class), {})
+
+
+def visible_list_filter(model: type[Model], item):
+    """A list_filter entry rewritten onto visible_filter_class."""
+    if isinstance(item, str):
+        field = get_fields_from_path(model, item)[-1]
+        # The class FieldListFilter.create would pick for the field.
+        default = next(cls for test, cls in FieldListFilter._field_list_filters if test(field))
+        return item, visible_filter_class(default)
+    if isinstance(item, (list, tuple)):
+        path, filter_class = item
+        return path, visible_filter_class(filter_class)
+    return item
+
+
 class StoreScopedAdminMixin:
     """Put first in the bases of every ModelAdmin whose rows belong to a store.
 
@@ -162,7 +290,9 @@ class StoreScopedAdminMixin:
         return self._allowed(request, obj, self.delete_capability)
 
     def get_list_filter(self, request):
-        filters = list(super().get_list_filter(request))
+        filters = [
+            visible_list_filter(self.model, item) for item in super().get_list_filter(request)
+        ]
         show_store = len(store_ids_for(request.user) or (0, 1)) > 1
         if show_store and StoreFilter not in filters:
             filters.insert(0, StoreFilter)
@@ -269,7 +399,11 @@ class EstimatedCountPaginator(Paginator):
 
     @staticmethod
     def _estimate(queryset, connection) -> int:
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        try:
+            sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            # Django knows without asking (.none(), an id beyond the column's range).
+            return 0
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
             plan = cursor.fetchone()[0]
