@@ -63,13 +63,14 @@ PORT = env_int("PORT", 8000, minimum=1)
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
 
 INSTALLED_APPS = [
-    "unfold",
+    # unfold's basic config: its default one would install its own admin site over ours.
+    "unfold.apps.BasicAppConfig",
     "unfold.contrib.filters",
     "unfold.contrib.forms",
     "unfold.contrib.inlines",
     "unfold.contrib.import_export",
     "unfold.contrib.simple_history",
-    "django.contrib.admin",
+    "nexus.admin_site.NexusAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

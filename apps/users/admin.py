@@ -99,9 +99,8 @@ class UserAdmin(StoreScopedAdminMixin, BaseUserAdmin, ModelAdmin):
         )
 
     def get_list_filter(self, request):
-        if is_platform_operator(request.user):
-            return (*self.list_filter, "is_superuser")
-        return self.list_filter
+        filters = super().get_list_filter(request)
+        return [*filters, "is_superuser"] if is_platform_operator(request.user) else filters
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:

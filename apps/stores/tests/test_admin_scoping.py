@@ -365,11 +365,6 @@ def test_search_forgets_a_store_the_person_was_removed_from(world):
     assert found_before_and_after_removal(world, search) == (True, False)
 
 
-@pytest.mark.xfail(
-    not isinstance(admin.site, NexusAdminSite),
-    reason="nexus/settings.py does not install nexus.admin_site.NexusAdminConfig yet",
-    strict=True,
-)
 def test_back_office_search_forgets_a_store_the_person_was_removed_from(client, world):
     def search(user, term):
         client.force_login(user)
