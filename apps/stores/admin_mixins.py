@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import DropdownFilter
 from unfold.contrib.filters.admin.mixins import AutocompleteMixin
 
+from apps.core.api import MAX_ID
 from apps.stores.models import Store
 from apps.stores.roles import Capability
 from apps.stores.scoping import (
@@ -108,6 +109,9 @@ class StoreFilter(DropdownFilter):
         try:
             store_id = int(value)
         except (TypeError, ValueError):
+            return queryset.none()
+        if not 0 < store_id <= MAX_ID:
+            # The database would refuse the number itself (an overflow, a 500).
             return queryset.none()
         field = self.model_admin_store_field
         if field is None:

@@ -195,3 +195,12 @@ def test_store_page_lists_staff_without_a_way_to_add_anyone(client, two):
     assert not staff.has_add_permission and not staff.has_change_permission
     assert len(mail.outbox) == 0
     assert not User.objects.filter(email="helper@example.com").exists()
+
+
+@pytest.mark.parametrize("value", ["9" * 30, "-1", "0", "abc"])
+def test_a_store_filter_out_of_range_is_an_empty_list_not_a_500(client, two, value, admin_user):
+    client.force_login(admin_user)
+    for name in ("orders_order", "transfer_exportjob", "catalog_product"):
+        response = client.get(reverse(f"admin:{name}_changelist"), {"store": value})
+        assert response.status_code == 200
+        assert list(response.context["cl"].result_list) == []
