@@ -104,6 +104,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.core.middleware.HealthCheckMiddleware",
     "apps.core.middleware.RequestLogMiddleware",
+    "apps.core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.ContentSecurityPolicyMiddleware",
@@ -208,7 +209,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
+# The largest request body outside the upload URLs (UPLOAD_URL_LIMITS): bigger ones are refused
+# with 413 from their Content-Length before they are read (RequestBodyLimitMiddleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1)
+# An uploaded file above this goes to a temporary file instead of staying in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Security: on in production, overridable for a TLS-terminating proxy set-up.
@@ -362,6 +366,9 @@ TRANSFER_BACKGROUND_ROWS = env_int("TRANSFER_BACKGROUND_ROWS", 5000, minimum=1)
 TRANSFER_BACKGROUND_BYTES = env_int("TRANSFER_BACKGROUND_KB", 1024, minimum=1) * 1024
 TRANSFER_EXPORT_BACKGROUND_ROWS = env_int("TRANSFER_EXPORT_BACKGROUND_ROWS", 50000, minimum=1)
 TRANSFER_STALE_MINUTES = env_int("TRANSFER_STALE_MINUTES", 10, minimum=1)
+# URL name → largest file it takes; its request body may be that plus a mebibyte for the rest
+# of the form (apps.core.middleware.RequestBodyLimitMiddleware).
+UPLOAD_URL_LIMITS = {"admin:transfer_importjob_new": TRANSFER_MAX_UPLOAD_BYTES}
 # Caps on an uploaded file's shape. A workbook is a zip of XML: a few kilobytes can unpack to
 # gigabytes or declare a sheet of billions of cells, so it is refused beyond these.
 TRANSFER_MAX_COLUMNS = env_int("TRANSFER_MAX_COLUMNS", 256, minimum=1)

@@ -12,8 +12,9 @@ import logging
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -105,6 +106,16 @@ def server_error(request):
             _error_body("server_error", _("An unexpected error occurred.")), status=500
         )
     return defaults.server_error(request)
+
+
+def request_too_large(request, limit: int):
+    """413 for a body refused from its Content-Length (apps.core.middleware)."""
+    message = _("The request is too large: the limit is %(limit)s.") % {
+        "limit": filesizeformat(limit)
+    }
+    if _is_api(request):
+        return JsonResponse(_error_body("request_too_large", message), status=413)
+    return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -3,7 +3,9 @@ import time
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.urls import Resolver404, resolve
 
+from apps.core.api import request_too_large
 from apps.core.health import liveness, readiness
 
 request_logger = logging.getLogger("nexus.request")
@@ -51,6 +53,50 @@ class RequestLogMiddleware:
             user.pk if user is not None and user.is_authenticated else "-",
         )
         return response
+
+
+# Room for the rest of an upload form around its file: the other fields, each part's headers
+# and the boundaries come to a few hundred bytes; a mebibyte leaves no valid upload short.
+MULTIPART_OVERHEAD = 1024 * 1024
+
+
+def _content_length(request) -> int:
+    try:
+        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0  # what Django itself reads from a malformed header: no body
+
+
+class RequestBodyLimitMiddleware:
+    """Answer 413 from the Content-Length header, before anything reads the body.
+
+    Django checks DATA_UPLOAD_MAX_MEMORY_SIZE only while it parses a form, and never limits a
+    file (it streams to a temporary file): without this a worker would take in a body of any
+    size before the form refused it. The URLs in settings.UPLOAD_URL_LIMITS take their file
+    limit plus MULTIPART_OVERHEAD; every other URL takes DATA_UPLOAD_MAX_MEMORY_SIZE.
+    A body without Content-Length is never read by Django, so the header is all there is.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        length = _content_length(request)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if length > limit:
+            limit = max(limit, self._upload_limit(request))
+            if length > limit:
+                return request_too_large(request, limit)
+        return self.get_response(request)
+
+    @staticmethod
+    def _upload_limit(request) -> int:
+        try:
+            view_name = resolve(request.path_info).view_name
+        except Resolver404:
+            return 0
+        file_limit = settings.UPLOAD_URL_LIMITS.get(view_name)
+        return 0 if file_limit is None else file_limit + MULTIPART_OVERHEAD
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):

@@ -1,6 +1,7 @@
 """The admin, its static files and the probes served by gunicorn with DEBUG off."""
 
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -94,3 +95,18 @@ def test_plain_http_pages_redirect_to_https_but_probes_do_not(production_server)
     assert error.value.code == 301
     with opener.open(f"{production_server}/api/v1/health/", timeout=10) as response:
         assert response.status == 200
+
+
+def test_an_oversized_form_is_refused_before_its_body_is_sent(production_server):
+    """Only the headers go out. They pass the CSRF check's first steps (origin, cookie), after
+    which Django would read the form from the body: without the limit no answer would come."""
+    host = production_server.removeprefix("http://")
+    with socket.create_connection(tuple(host.split(":")), timeout=10) as connection:
+        connection.sendall(
+            f"POST /admin/login/ HTTP/1.1\r\nHost: {host}\r\nX-Forwarded-Proto: https\r\n"
+            f"Origin: https://{host}\r\nCookie: csrftoken={'a' * 32}\r\n"
+            "Content-Type: multipart/form-data; boundary=x\r\n"
+            "Content-Length: 1073741824\r\n\r\n".encode()
+        )
+        reply = connection.recv(4096)
+    assert reply.startswith(b"HTTP/1.1 413"), reply
