@@ -216,7 +216,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 *
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Security: on in production, overridable for a TLS-terminating proxy set-up.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a proxy that ends TLS and sets X-Forwarded-Proto (Render, Railway, a load balancer,
+# nginx) that header tells whether the request came over HTTPS. Anywhere a client reaches
+# gunicorn directly it is the client's word, so it is trusted only when the deployment says so.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=IS_PRODUCTION)
 SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^api/v1/health/$"]
 SESSION_COOKIE_SECURE = IS_PRODUCTION
