@@ -1,3 +1,7 @@
+import dataclasses
+import inspect
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 
@@ -110,16 +114,23 @@ def test_bad_input_raises_a_domain_error_and_writes_nothing(store, lines, code):
 
 
 def test_the_service_has_no_way_to_take_a_price_from_its_caller(store):
-    # The API test proves a client-sent total is ignored; here: no parameter could carry one.
-    v = make_variant(store)
-    with pytest.raises(TypeError):
-        order_place(
-            store=store,
-            customer=UserFactory(),
-            lines=[OrderLineInput(v.pk, 1)],
-            shipping_address=ADDRESS,
-            total="0.01",
-        )
+    # The API test proves a client-sent total is ignored; here: no parameter could carry one,
+    # and what the order charges is the catalogue's price.
+    money_words = ("price", "total", "amount", "cost", "discount", "tax", "fee", "rate")
+    accepted = set(inspect.signature(order_place).parameters) | {
+        field.name for field in dataclasses.fields(OrderLineInput)
+    }
+    assert not [name for name in accepted if any(word in name for word in money_words)]
+    v = make_variant(store, price="12.50", allow_backorder=True)
+    order, _created = order_place(
+        store=store,
+        customer=UserFactory(),
+        lines=[OrderLineInput(v.pk, 2)],
+        shipping_address=ADDRESS,
+    )
+    assert order.lines.get().unit_price == Decimal("12.50")
+    assert order.subtotal == Decimal("25.00")
+    assert order.total == order.subtotal + order.shipping_total
 
 
 def test_idempotency_key_returns_the_first_order_and_rejects_another_body(store):
@@ -292,14 +303,22 @@ def test_status_change_notifies_after_commit(store, manager, django_capture_on_c
         order_status_changed.disconnect(receiver)
 
 
-def test_order_survives_its_product_being_deleted(store):
-    product = make_product(store, variants=2, allow_backorder=True)
+def test_order_survives_its_product_being_repriced_and_deleted(store):
+    # Untracked: a product with a stock ledger is never deleted (the ledger protects it).
+    product = make_product(store, variants=2, track_inventory=False)
     v1, v2 = product.variants.all()
     order = place_order(store, [(v1, 1), (v2, 2)])
     product.variants.update(price="99.00")
     line = order.lines.get(sku=v1.sku)
     assert line.unit_price == 10
-    assert line.product_title == product.title
+    before = list(order.lines.order_by("pk").values("sku", "product_title", "unit_price"))
+
+    product.delete()
+    order.refresh_from_db()
+    lines = order.lines.order_by("pk")
+    assert [line.variant_id for line in lines] == [None, None]
+    assert list(lines.values("sku", "product_title", "unit_price")) == before
+    assert order.total == order.subtotal + order.shipping_total
 
 
 def test_history_of_a_new_order_shows_its_real_number(store):

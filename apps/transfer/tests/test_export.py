@@ -1,7 +1,10 @@
 import csv
+import inspect
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.catalog.models import Product, ProductVariant
@@ -144,8 +147,21 @@ def test_export_memory_does_not_hold_the_rows(store):
     """The row iterator is lazy: a queryset iterator in chunks, never a list."""
     for _ in range(5):
         make_product(store)
-    spec = export_spec(kind="catalog", user=None, store=store)
-    assert not isinstance(spec.rows, list)
+    with CaptureQueriesContext(connection) as before_reading:
+        spec = export_spec(kind="catalog", user=None, store=store)
+    variants_table = ProductVariant._meta.db_table
+
+    def reads_rows(queries):
+        # The count sizes the progress bar; the rows themselves come only when asked for.
+        return [q for q in queries if variants_table in q["sql"] and "COUNT(" not in q["sql"]]
+
+    assert not reads_rows(before_reading.captured_queries)
+    rows = iter(spec.rows)
+    assert rows is spec.rows or inspect.isgenerator(rows)
+    with CaptureQueriesContext(connection) as first_row:
+        next(rows)
+    assert reads_rows(first_row.captured_queries)
+    assert len(list(rows)) == 4
     assert spec.count == ProductVariant.objects.count()
     assert StockMovement.objects.count() == 0
 
