@@ -320,6 +320,10 @@ PASSWORD_RESET_EMAILS_PER_HOUR = env_int("PASSWORD_RESET_EMAILS_PER_HOUR", 3, mi
 # POST /api/v1/auth/password-reset/confirm/. Empty: the back office's own reset page.
 STOREFRONT_PASSWORD_RESET_URL = env_str("STOREFRONT_PASSWORD_RESET_URL", "")
 
+# The API's description (/api/schema/, /api/docs/, /api/redoc/) is public by default: it holds
+# no secret, the storefront's developers read it, and every endpoint checks its caller anyway.
+# False keeps it to staff signed in to the back office (apps.core.api_docs).
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", True)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Nexus API",
     "DESCRIPTION": "Storefront and staff API of the Nexus multi-store back office.",

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from apps.core.api_docs import RedocView, SwaggerView
+from apps.core.api_docs import RedocView, SwaggerView, staff_unless_public
 from apps.core.health import liveness
 
 # Under /api/ unknown URLs and crashes answer with the API's JSON error shape.
@@ -22,9 +22,11 @@ urlpatterns = [
     path("invitations/", include("apps.stores.views")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("nexus.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/schema/", staff_unless_public(SpectacularAPIView.as_view()), name="schema"),
+    path(
+        "api/docs/", staff_unless_public(SwaggerView.as_view(url_name="schema")), name="swagger-ui"
+    ),
+    path("api/redoc/", staff_unless_public(RedocView.as_view(url_name="schema")), name="redoc"),
 ]
 
 if settings.DEBUG:
