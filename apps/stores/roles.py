@@ -46,7 +46,3 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
 
 def role_has(role: str, capability: Capability) -> bool:
     return capability in ROLE_CAPABILITIES.get(role, frozenset())
-
-
-def roles_with(capability: Capability) -> list[str]:
-    return [role for role, capabilities in ROLE_CAPABILITIES.items() if capability in capabilities]

@@ -5,11 +5,12 @@ functions. Superusers see every store; everyone else sees exactly the stores the
 member of; a user without a membership sees nothing.
 """
 
-from django.db.models import Model, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext
 
-from apps.core.errors import NotFound, PermissionDenied
+from apps.core.errors import PermissionDenied
 from apps.stores.models import Store, StoreMembership
 from apps.stores.roles import Capability, role_has
 
@@ -69,6 +70,23 @@ def scope_queryset(
     return queryset.filter(**{f"{store_field}_id__in": sorted(store_ids)})
 
 
+def users_visible_to(user) -> QuerySet:
+    """The people a staff member may see: staff of their stores and the customers who ordered
+    there. Operators see everyone; a person without a store role sees nobody."""
+    people = get_user_model().objects.all()
+    store_ids = store_ids_for(user)
+    if store_ids is None:
+        return people
+    if not store_ids:
+        return people.none()
+    ids = sorted(store_ids)
+    staff = StoreMembership.objects.filter(store_id__in=ids).values("user_id")
+    # Orders sit above stores: the reverse relation names their model without importing it.
+    orders = people.model._meta.get_field("orders").related_model._default_manager
+    customers = orders.filter(store_id__in=ids).values("customer_id")
+    return people.filter(Q(pk__in=staff) | Q(pk__in=customers))
+
+
 def user_can(user, store: Store | int | None, capability: Capability) -> bool:
     if store is None:
         return False
@@ -100,11 +118,3 @@ def get_scoped_or_404(queryset: QuerySet, user, *, store_field: str = "store", *
         return scope_queryset(queryset, user, store_field=store_field).get(**lookup)
     except queryset.model.DoesNotExist:
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from None
-
-
-def get_scoped_or_not_found(queryset: QuerySet, user, *, store_field: str = "store", **lookup):
-    """Like get_scoped_or_404, for services: raises the domain NotFound."""
-    try:
-        return scope_queryset(queryset, user, store_field=store_field).get(**lookup)
-    except queryset.model.DoesNotExist:
-        raise NotFound(f"{queryset.model._meta.verbose_name.capitalize()} not found.") from None

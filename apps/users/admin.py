@@ -3,16 +3,19 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from apps.orders.models import Order
 from apps.stores.admin_mixins import StoreScopedAdminMixin
 from apps.stores.models import StoreMembership
 from apps.stores.roles import Capability
-from apps.stores.scoping import is_platform_operator, scope_queryset, user_can_anywhere
+from apps.stores.scoping import (
+    is_platform_operator,
+    scope_queryset,
+    user_can_anywhere,
+    users_visible_to,
+)
 from apps.stores.services import staff_access_sync
 from apps.users.models import User
 from apps.users.services import user_tokens_revoke
@@ -90,13 +93,7 @@ class UserAdmin(StoreScopedAdminMixin, BaseUserAdmin, ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super(StoreScopedAdminMixin, self).get_queryset(request)
-        if is_platform_operator(request.user):
-            return queryset
-        memberships = scope_queryset(StoreMembership.objects.all(), request.user)
-        orders = scope_queryset(Order.objects.all(), request.user)
-        return queryset.filter(
-            Q(pk__in=memberships.values("user_id")) | Q(pk__in=orders.values("customer_id"))
-        )
+        return queryset & users_visible_to(request.user)
 
     def get_list_filter(self, request):
         filters = super().get_list_filter(request)
