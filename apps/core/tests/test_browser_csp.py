@@ -77,6 +77,9 @@ def test_every_kind_of_page_works_without_a_csp_violation(csp_page, shop):
     order, job = shop["order"], shop["job"]
 
     # Signed out: unfold keeps the login form hidden (x-cloak) until Alpine has run.
+    page.goto("/admin/password_reset/")
+    expect(page.locator("input[name=email]")).to_be_visible()
+    settled(page)
     page.goto("/admin/login/")
     expect(page.locator("input[name=username]")).to_be_visible()
     admin_login(page, "manager@example.com", "/admin/")
