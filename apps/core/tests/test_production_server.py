@@ -76,10 +76,17 @@ def test_admin_login_is_served_with_unfold_and_hashed_static_files(production_se
         assert "max-age=315360000" in headers.get("Cache-Control", ""), asset
 
 
-def test_probes_answer_under_gunicorn(production_server):
+def test_probes_answer_under_gunicorn_without_naming_versions(production_server):
     assert fetch(f"{production_server}/health/")[0] == 200
-    status, _, body = fetch(f"{production_server}/api/v1/health/")
+    status, headers, body = fetch(f"{production_server}/api/v1/health/")
     assert status == 200, body
+    # The server under test, not Django's test client: gunicorn names itself, never a version.
+    for path in ("/health/", "/api/v1/health/", "/admin/login/"):
+        _status, headers, body = fetch(f"{production_server}{path}")
+        served_by = headers.get("Server", "")
+        assert not re.search(r"\d", served_by), (path, served_by)
+        text = body.decode().lower()
+        assert "django/" not in text and "python/" not in text, path
 
 
 def test_plain_http_pages_redirect_to_https_but_probes_do_not(production_server):
