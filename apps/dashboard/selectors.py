@@ -18,8 +18,7 @@ from apps.inventory.models import Stock
 from apps.inventory.selectors import stock_filter_level
 from apps.orders.models import Order, OrderLine
 from apps.orders.transitions import OrderStatus
-from apps.stores.admin_mixins import current_store_id, scope_to_current_store
-from apps.stores.scoping import store_ids_for
+from apps.stores.scoping import current_store_id, scope_to_current_store, store_ids_for
 
 # Cancelled orders never became sales; returned ones were sales that came back.
 NOT_SALES = (OrderStatus.CANCELLED, OrderStatus.RETURNED)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from apps.dashboard.selectors import dashboard_data
 from apps.orders.transitions import OrderStatus
-from apps.stores.admin_mixins import switcher_context
+from apps.stores.scoping import switcher_context
 
 CHART_COLOURS = ("#9333ea", "#0ea5e9", "#f59e0b", "#10b981", "#ef4444")
 

@@ -21,10 +21,9 @@ from apps.stores.admin_mixins import (
     EstimatedCountPaginator,
     StoreFilter,
     StoreScopedAdminMixin,
-    current_store_id,
 )
 from apps.stores.roles import Capability
-from apps.stores.scoping import store_ids_for, user_can
+from apps.stores.scoping import current_store_id, store_ids_for, user_can
 
 LEVEL_LABELS = {"out": "danger", "low": "warning", "in": "success"}
 LEVEL_NAMES = {"out": _("Out of stock"), "low": _("Low stock"), "in": _("In stock")}

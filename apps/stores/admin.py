@@ -12,15 +12,11 @@ from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdo
 from unfold.decorators import action, display
 
 from apps.core.errors import ApplicationError
-from apps.stores.admin_mixins import (
-    SESSION_STORE_KEY,
-    ScopedInlineMixin,
-    StoreScopedAdminMixin,
-)
+from apps.stores.admin_mixins import ScopedInlineMixin, StoreScopedAdminMixin
 from apps.stores.forms import InvitationForm
 from apps.stores.models import InvitationStatus, Store, StoreInvitation, StoreMembership
 from apps.stores.roles import Capability
-from apps.stores.scoping import is_platform_operator, user_can
+from apps.stores.scoping import SESSION_STORE_KEY, is_platform_operator, user_can
 from apps.stores.services import (
     invitation_create,
     invitation_resend,

@@ -34,15 +34,15 @@ from apps.core.api import MAX_ID
 from apps.stores.models import Store
 from apps.stores.roles import Capability
 from apps.stores.scoping import (
+    current_store_id,
     is_platform_operator,
-    scope_queryset,
+    scope_to_current_store,
     store_ids_for,
     stores_for,
+    switcher_context,
     user_can,
     user_can_anywhere,
 )
-
-SESSION_STORE_KEY = "nexus_current_store"
 
 
 def store_id_of(obj: Model, store_field: str | None) -> int | None:
@@ -57,40 +57,6 @@ def store_id_of(obj: Model, store_field: str | None) -> int | None:
         if obj is None:
             return None
     return getattr(obj, f"{last}_id", None)
-
-
-def current_store_id(request) -> int | None:
-    """The store chosen in the store switcher, if the user may still see it."""
-    store_id = request.session.get(SESSION_STORE_KEY) if hasattr(request, "session") else None
-    if store_id is None:
-        return None
-    allowed = store_ids_for(request.user)
-    if allowed is not None and store_id not in allowed:
-        return None
-    return store_id
-
-
-def scope_to_current_store(
-    queryset: QuerySet,
-    user,
-    request=None,
-    *,
-    store_field: str = "store",
-    capability: Capability = Capability.VIEW,
-) -> QuerySet:
-    """scope_queryset, then narrowed to the store chosen in the switcher (if any)."""
-    queryset = scope_queryset(queryset, user, store_field=store_field, capability=capability)
-    selected = current_store_id(request) if request is not None else None
-    return queryset.filter(**{f"{store_field}_id": selected}) if selected else queryset
-
-
-def switcher_context(request) -> dict:
-    """The store switcher is offered to people who work in more than one store."""
-    stores = list(stores_for(request.user).only("pk", "name").order_by("name")[:50])
-    return {
-        "switcher_stores": stores if len(stores) > 1 else [],
-        "current_store": current_store_id(request),
-    }
 
 
 class StoreFilter(DropdownFilter):

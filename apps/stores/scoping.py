@@ -15,6 +15,8 @@ from apps.stores.models import Store, StoreMembership
 from apps.stores.roles import Capability, role_has
 
 _ROLES_CACHE_ATTR = "_nexus_store_roles"
+# The store chosen in the store switcher: one meaning of "the current store" on every page.
+SESSION_STORE_KEY = "nexus_current_store"
 
 
 def store_roles(user) -> dict[int, str]:
@@ -118,3 +120,37 @@ def get_scoped_or_404(queryset: QuerySet, user, *, store_field: str = "store", *
         return scope_queryset(queryset, user, store_field=store_field).get(**lookup)
     except queryset.model.DoesNotExist:
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from None
+
+
+def current_store_id(request) -> int | None:
+    """The store chosen in the store switcher, if the user may still see it."""
+    store_id = request.session.get(SESSION_STORE_KEY) if hasattr(request, "session") else None
+    if store_id is None:
+        return None
+    allowed = store_ids_for(request.user)
+    if allowed is not None and store_id not in allowed:
+        return None
+    return store_id
+
+
+def scope_to_current_store(
+    queryset: QuerySet,
+    user,
+    request=None,
+    *,
+    store_field: str = "store",
+    capability: Capability = Capability.VIEW,
+) -> QuerySet:
+    """scope_queryset, then narrowed to the store chosen in the switcher (if any)."""
+    queryset = scope_queryset(queryset, user, store_field=store_field, capability=capability)
+    selected = current_store_id(request) if request is not None else None
+    return queryset.filter(**{f"{store_field}_id": selected}) if selected else queryset
+
+
+def switcher_context(request) -> dict:
+    """The store switcher is offered to people who work in more than one store."""
+    stores = list(stores_for(request.user).only("pk", "name").order_by("name")[:50])
+    return {
+        "switcher_stores": stores if len(stores) > 1 else [],
+        "current_store": current_store_id(request),
+    }

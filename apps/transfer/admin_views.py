@@ -17,9 +17,8 @@ from django.views.generic import FormView, TemplateView, View
 from unfold.views import UnfoldModelAdminViewMixin
 
 from apps.core.errors import ApplicationError
-from apps.stores.admin_mixins import current_store_id
 from apps.stores.roles import Capability
-from apps.stores.scoping import scope_queryset, user_can_anywhere
+from apps.stores.scoping import current_store_id, scope_queryset, user_can_anywhere
 from apps.transfer import blobs, exporting
 from apps.transfer.changelists import order_changelist_queryset
 from apps.transfer.forms import ExportForm, ImportUploadForm
