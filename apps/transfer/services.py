@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tasks import task
 
 from apps.catalog.models import Product, ProductVariant
 from apps.catalog.resources import CATALOG_EXPORT_COLUMNS, catalog_export_rows
@@ -37,7 +38,7 @@ from apps.stores.scoping import (
     scope_queryset,
     store_ids_for,
 )
-from apps.transfer import blobs, exporting, importers, tasks
+from apps.transfer import blobs, exporting, importers
 from apps.transfer.changelists import order_changelist_queryset
 from apps.transfer.models import (
     ExportJob,
@@ -195,7 +196,7 @@ def import_job_create(
     if background is None:
         background = _runs_in_background(content)
     if background:
-        result = tasks.validate_import.enqueue(job.pk)
+        result = validate_import.enqueue(job.pk)
         ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
         job.refresh_from_db()
     else:
@@ -273,7 +274,7 @@ def import_job_apply(*, job: ImportJob, user, background: bool | None = None) ->
     if background is None:
         background = job.total_rows > _setting("TRANSFER_BACKGROUND_ROWS", 5000)
     if background:
-        result = tasks.apply_import.enqueue(job.pk)
+        result = apply_import.enqueue(job.pk)
         ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
     else:
         import_job_run_apply(job.pk, actor=user)
@@ -482,7 +483,7 @@ def export_job_create(
         status=JobStatus.QUEUED,
         heartbeat_at=timezone.now(),
     )
-    result = tasks.run_export.enqueue(job.pk)
+    result = run_export.enqueue(job.pk)
     ExportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
     job.refresh_from_db()
     return job
@@ -549,3 +550,22 @@ def export_job_run(job_id: int, *, orders: QuerySet[Order] | None = None) -> Exp
 def _orders_from_filters(job: ExportJob) -> QuerySet[Order]:
     """Rebuild the order changelist the export was started from, with its filters."""
     return order_changelist_queryset(user=job.created_by, query_string=job.filters)
+
+
+# Background work for big files (django-tasks; `manage.py db_worker` runs it). The tasks sit
+# beside the job functions they run, so that enqueueing them needs no module of its own.
+
+
+@task()
+def validate_import(job_id: int) -> None:
+    import_job_validate(ImportJob.objects.select_related("store").get(pk=job_id))
+
+
+@task()
+def apply_import(job_id: int) -> None:
+    import_job_run_apply(job_id)
+
+
+@task()
+def run_export(job_id: int) -> None:
+    export_job_run(job_id)

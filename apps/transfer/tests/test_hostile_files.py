@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from apps.catalog.models import Product
-from apps.transfer import parsing, services, tasks
+from apps.transfer import parsing, services
 from apps.transfer.blobs import plan_key
 from apps.transfer.models import ImportJob, JobStatus, StoredChunk
 from apps.transfer.parsing import FileOverLimit, read_table, xlsx_to_csv
@@ -131,7 +131,7 @@ def test_an_xlsx_upload_is_handed_to_the_worker_unread(
     progress = client.get(response["Location"]).content.decode()
     assert 'hx-trigger="every 1s"' in progress
 
-    tasks.validate_import.call(job.pk)
+    services.validate_import.call(job.pk)
     job.refresh_from_db()
     assert len(reads) == 1
     assert (job.status, job.total_rows, job.created_count) == (JobStatus.PREVIEW, 2, 2)
