@@ -10,12 +10,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.inventory.models import Stock
-from apps.inventory.selectors import stock_filter_level
+from apps.inventory.selectors import available_units_expression, stock_filter_level
 from apps.orders.models import Order, OrderLine
 from apps.orders.transitions import OrderStatus
 from apps.stores.scoping import current_store_id, scope_to_current_store, store_ids_for
@@ -189,7 +189,7 @@ def _compute(user, request, now: datetime) -> Dashboard:
 
     stocks = scope_to_current_store(Stock.objects.all(), user, request)
     with_variant = stocks.select_related("variant", "variant__product", "store").annotate(
-        available_units=F("on_hand") - F("allocated")
+        available_units=available_units_expression()
     )
     low_items = list(
         stock_filter_level(with_variant, "low").order_by("available_units", "pk")[:LIST_SIZE]

@@ -15,7 +15,7 @@ from unfold.decorators import display
 from apps.core.errors import ApplicationError
 from apps.inventory.forms import StockAdjustForm
 from apps.inventory.models import Stock, StockMovement
-from apps.inventory.selectors import stock_filter_level, stock_level
+from apps.inventory.selectors import available_units, stock_filter_level, stock_level
 from apps.inventory.services import stock_adjust
 from apps.stores.admin_mixins import (
     EstimatedCountPaginator,
@@ -71,7 +71,7 @@ class StockAdmin(StoreScopedAdminMixin, ModelAdmin):
 
     @display(description=_("available"))
     def available(self, obj):
-        return obj.available
+        return available_units(obj.variant)
 
     @display(description=_("level"), label=LEVEL_LABELS)
     def level(self, obj):
@@ -129,7 +129,7 @@ class StockAdmin(StoreScopedAdminMixin, ModelAdmin):
                 % {
                     "sku": stock.variant.sku,
                     "on_hand": updated.on_hand,
-                    "available": updated.available,
+                    "available": available_units(updated.variant),
                 },
             )
         return HttpResponseRedirect(back)

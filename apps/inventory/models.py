@@ -41,7 +41,10 @@ class Stock(models.Model):
 
     @property
     def available(self) -> int:
-        return self.on_hand - self.allocated
+        """Units of this row free to order; under backorder more can be allocated than is on
+        hand, and that is still none free. Whether the variant counts its stock at all is
+        apps.inventory.selectors.available_units's business: ask that."""
+        return max(self.on_hand - self.allocated, 0)
 
 
 class MovementReason(models.TextChoices):

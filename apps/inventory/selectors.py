@@ -1,10 +1,12 @@
-"""Stock reads."""
+"""Stock reads, and the one rule for how many units of a variant can be ordered now."""
 
 from dataclasses import dataclass
 
-from django.db.models import F, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import Exact, GreaterThan, IsNull, LessThanOrEqual
 
+from apps.catalog.models import ProductVariant
 from apps.inventory.models import Stock, StockMovement
 from apps.stores.scoping import scope_queryset
 
@@ -20,29 +22,86 @@ class LedgerMismatch:
     ledger_allocated: int
 
 
+# Availability, in two forms that tests/test_availability.py holds to each other row by row:
+# Python for one loaded variant (its `stock` fetched with it, or reached from its Stock row)
+# and SQL for annotations and filters.
+# - Stock not counted (track_inventory off): no limit, and a Stock row left over from when it
+#   was counted does not matter.
+# - Counted: on hand less allocated, never below zero; orderable when that covers the
+#   quantity, or whatever it is when the row takes backorders. The row's backorder flag, not
+#   the variant's: it is the one the database enforces.
+# - Counted but without a Stock row: nothing to allocate against, so 0 and never orderable,
+#   backorders or not (stock_allocate refuses it too).
+
+
+def _stock_row(variant: ProductVariant) -> Stock | None:
+    try:
+        return variant.stock
+    except Stock.DoesNotExist:
+        return None
+
+
+def available_units(variant: ProductVariant) -> int | None:
+    """Units of `variant` free to order now; None when its stock is not counted."""
+    if not variant.track_inventory:
+        return None
+    stock = _stock_row(variant)
+    return 0 if stock is None else stock.available
+
+
+def can_order(variant: ProductVariant, quantity: int = 1) -> bool:
+    units = available_units(variant)
+    if units is None:
+        return True
+    stock = _stock_row(variant)
+    return stock is not None and (stock.allow_backorder or units >= quantity)
+
+
+def available_units_expression() -> Case:
+    """available_units for each row of a Stock queryset (to annotate or filter by)."""
+    return Case(
+        When(variant__track_inventory=False, then=Value(None)),
+        default=Greatest(F("on_hand") - F("allocated"), Value(0)),
+        output_field=IntegerField(),
+    )
+
+
+def can_order_condition() -> Q:
+    """can_order(variant) for one unit, for a ProductVariant queryset. A variant without a
+    Stock row meets neither stock condition (NULL), as can_order wants."""
+    return (
+        Q(track_inventory=False)
+        | Q(stock__allow_backorder=True)
+        | Q(stock__on_hand__gt=F("stock__allocated"))
+    )
+
+
 def stock_list_for_staff(*, user) -> QuerySet[Stock]:
     return scope_queryset(
         Stock.objects.select_related("variant", "variant__product", "store"), user
-    ).annotate(available_units=F("on_hand") - F("allocated"))
+    ).annotate(available_units=available_units_expression())
 
 
 def stock_filter_level(queryset: QuerySet[Stock], level: str) -> QuerySet[Stock]:
-    """out: nothing available; low: at or under the variant's threshold; in: above it."""
-    threshold = F("allocated") + F("variant__low_stock_threshold")
+    """out: nothing available; low: at or under the variant's threshold; in: above it or not
+    counted."""
+    units = available_units_expression()
+    threshold = F("variant__low_stock_threshold")
     if level == "out":
-        return queryset.filter(on_hand__lte=F("allocated"))
+        return queryset.filter(Exact(units, 0))
     if level == "low":
-        return queryset.filter(on_hand__gt=F("allocated"), on_hand__lte=threshold)
+        return queryset.filter(GreaterThan(units, 0), LessThanOrEqual(units, threshold))
     if level == "in":
-        return queryset.filter(on_hand__gt=threshold)
+        return queryset.filter(Q(IsNull(units, True)) | Q(GreaterThan(units, threshold)))
     return queryset
 
 
 def stock_level(stock: Stock) -> str:
     """The level of one row, by the same rule as stock_filter_level: out, low or in."""
-    if stock.available <= 0:
+    units = available_units(stock.variant)
+    if units == 0:
         return "out"
-    if stock.available <= stock.variant.low_stock_threshold:
+    if units is not None and units <= stock.variant.low_stock_threshold:
         return "low"
     return "in"
 

@@ -2,6 +2,7 @@
 same transaction. Rows are locked with SELECT ... FOR UPDATE in primary-key order, so two
 orders touching the same variants in any line order queue up instead of deadlocking."""
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,8 +16,11 @@ from apps.core.bulk import BulkWriter, update_from_values
 from apps.core.errors import ApplicationError, Conflict
 from apps.core.sequences import reserve_ids
 from apps.inventory.models import STAFF_REASONS, MovementReason, Stock, StockMovement
+from apps.inventory.selectors import can_order
 from apps.stores.roles import Capability
 from apps.stores.scoping import require_capability
+
+logger = logging.getLogger(__name__)
 
 # The reason says which way the goods went: a delivery or a return can only add to the
 # shelf, damage can only take from it (a correction or a count may go either way).
@@ -58,6 +62,16 @@ class InsufficientStock(Conflict):
         )
 
 
+class StockRecordMissing(Conflict):
+    code = "no_stock_record"
+
+    def __init__(self, skus: list[str]):
+        self.skus = skus
+        super().__init__(
+            f"No stock record for {', '.join(skus)}: not for sale until its stock is set up."
+        )
+
+
 def _merge(lines: Iterable[tuple[int, int]]) -> dict[int, int]:
     merged: dict[int, int] = defaultdict(int)
     for variant_id, quantity in lines:
@@ -68,7 +82,7 @@ def _merge(lines: Iterable[tuple[int, int]]) -> dict[int, int]:
 
 
 def _lock_stocks(variant_ids: Iterable[int]) -> list[Stock]:
-    """Lock the rows in pk order. Untracked variants have no row and are left out."""
+    """Lock the rows in pk order. Variants without a row are left out."""
     return list(
         Stock.objects.select_for_update(of=("self",))
         .select_related("variant")
@@ -232,17 +246,34 @@ def stock_adjust(
     return stock
 
 
+def _refuse_unrecorded(variant_ids: set[int]) -> None:
+    """Refuse counted variants that have no Stock row: sold, they would go unallocated."""
+    skus = list(
+        ProductVariant.objects.filter(pk__in=variant_ids, track_inventory=True)
+        .order_by("sku")
+        .values_list("sku", flat=True)
+    )
+    if skus:
+        # The catalogue gives every counted variant its row; a missing one is a bug to fix.
+        logger.error("Tracked variants without a stock row refused: %s", ", ".join(skus))
+        raise StockRecordMissing(skus)
+
+
 @transaction.atomic
 def stock_allocate(
     *, lines: Iterable[tuple[int, int]], actor, reference: StockReference
 ) -> list[StockMovement]:
     """Reserve stock for order lines, all or nothing. Names every short SKU."""
     wanted = _merge(lines)
-    stocks = _lock_stocks(wanted)
+    locked = _lock_stocks(wanted)
+    if len(locked) < len(wanted):
+        _refuse_unrecorded(wanted.keys() - {stock.variant_id for stock in locked})
+    # A row left over from when the variant was counted holds nothing back.
+    stocks = [stock for stock in locked if stock.variant.track_inventory]
     shortages = [
-        Shortage(stock.variant.sku, wanted[stock.variant_id], max(stock.available, 0))
+        Shortage(stock.variant.sku, wanted[stock.variant_id], stock.available)
         for stock in stocks
-        if not stock.allow_backorder and stock.available < wanted[stock.variant_id]
+        if not can_order(stock.variant, wanted[stock.variant_id])
     ]
     if shortages:
         raise InsufficientStock(sorted(shortages, key=lambda s: s.sku))

@@ -1,11 +1,12 @@
 """Query-string filters of the catalogue endpoints."""
 
 import django_filters
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
 from apps.catalog.selectors import category_descendant_ids
+from apps.inventory.selectors import can_order_condition
 from apps.stores.api.filters import store_id_filter
 
 PUBLIC_ORDERINGS = {
@@ -25,15 +26,7 @@ def _price_from():
 
 
 def _orderable_variants():
-    """Variants a customer can order now: stock not counted, backorders allowed, or units free.
-
-    The same rule as apps.catalog.api.serializers.variant_availability, as SQL.
-    """
-    return ProductVariant.objects.filter(product=OuterRef("pk")).filter(
-        Q(track_inventory=False)
-        | Q(allow_backorder=True)
-        | Q(stock__on_hand__gt=F("stock__allocated"))
-    )
+    return ProductVariant.objects.filter(product=OuterRef("pk")).filter(can_order_condition())
 
 
 class ProductPublicFilter(django_filters.FilterSet):

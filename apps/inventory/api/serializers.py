@@ -15,7 +15,12 @@ class StockLevelSerializer(serializers.ModelSerializer):
     low_stock_threshold = serializers.IntegerField(
         source="variant.low_stock_threshold", read_only=True
     )
-    available = serializers.IntegerField(source="available_units", read_only=True)
+    available = serializers.IntegerField(
+        source="available_units",
+        read_only=True,
+        allow_null=True,
+        help_text="Units that can be ordered now; null when the variant's stock is not counted.",
+    )
 
     class Meta:
         model = Stock
