@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Iterator
 
 from apps.inventory.models import Stock
+from apps.inventory.selectors import available_units_expression
 
 STOCK_COLUMNS = ("sku", "on_hand", "delta", "reason", "note")
 STOCK_REQUIRED_COLUMNS = ("sku",)
@@ -33,8 +34,9 @@ def stock_export_rows(
     stocks = Stock.objects.all()
     if store_ids is not None:
         stocks = stocks.filter(store_id__in=sorted(store_ids))
-    for store, sku, product, option, on_hand, allocated, threshold in (
-        stocks.order_by("store_id", "variant__sku")
+    yield from (
+        stocks.annotate(available=available_units_expression())
+        .order_by("store_id", "variant__sku")
         .values_list(
             "store__slug",
             "variant__sku",
@@ -42,8 +44,8 @@ def stock_export_rows(
             "variant__title",
             "on_hand",
             "allocated",
+            "available",
             "variant__low_stock_threshold",
         )
         .iterator(chunk_size=chunk_size)
-    ):
-        yield (store, sku, product, option, on_hand, allocated, on_hand - allocated, threshold)
+    )

@@ -8,6 +8,7 @@ import pytest
 from apps.catalog.models import ProductVariant
 from apps.catalog.tests.factories import make_variant
 from apps.inventory.models import Stock, StockMovement
+from apps.inventory.resources import STOCK_EXPORT_COLUMNS, stock_export_rows
 from apps.inventory.selectors import (
     available_units,
     available_units_expression,
@@ -114,6 +115,16 @@ def test_python_and_sql_agree_with_the_table(rows, django_assert_num_queries):
     assert {names[pk]: level for pk, level in sql_levels.items()} == {
         name: e["level"] for name, e in expected.items() if e["level"] is not None
     }
+
+
+def test_the_stock_export_writes_the_same_figure(rows):
+    names = {pk: name for name, pk in rows.items()}
+    variant_of = dict(ProductVariant.objects.values_list("sku", "pk"))
+    sku, available = STOCK_EXPORT_COLUMNS.index("sku"), STOCK_EXPORT_COLUMNS.index("available")
+    exported = {
+        names[variant_of[row[sku]]]: row[available] for row in stock_export_rows(store_ids=None)
+    }
+    assert exported == {name: case[3] for name, case in CASES.items() if case[2] is not None}
 
 
 def test_a_counted_variant_without_a_stock_row_is_refused_and_nothing_written(caplog):
