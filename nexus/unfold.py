@@ -13,7 +13,7 @@ UNFOLD = {
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_LANGUAGES": True,
-    "DASHBOARD_CALLBACK": "apps.dashboard.views.dashboard_callback",
+    "DASHBOARD_CALLBACK": "apps.dashboard.callbacks.dashboard_callback",
     "ENVIRONMENT": "nexus.unfold_callbacks.environment_callback",
     "ENVIRONMENT_TITLE_PREFIX": "nexus.unfold_callbacks.environment_title_prefix_callback",
     "STYLES": [lambda request: static("nexus/admin.css")],

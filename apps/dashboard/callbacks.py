@@ -1,4 +1,4 @@
-"""The admin index: KPIs of the stores the person may see (UNFOLD["DASHBOARD_CALLBACK"])."""
+"""The admin index (unfold's DASHBOARD_CALLBACK): KPIs of the stores the person may see."""
 
 import json
 
