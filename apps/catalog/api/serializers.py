@@ -5,11 +5,11 @@ from rest_framework import serializers
 
 from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
 from apps.core.api import MAX_ID, iso_datetime
+from apps.inventory.selectors import available_units, can_order
 
 
 def variant_public_data(variant: ProductVariant) -> dict:
     """Hot path of every catalogue page: built directly rather than field by field."""
-    available, in_stock = variant_availability(variant)
     compare_at = variant.compare_at_price
     return {
         "id": variant.pk,
@@ -18,21 +18,9 @@ def variant_public_data(variant: ProductVariant) -> dict:
         "options": variant.options,
         "price": str(variant.price),
         "compare_at_price": None if compare_at is None else str(compare_at),
-        "available": available,
-        "in_stock": in_stock,
+        "available": available_units(variant),
+        "in_stock": can_order(variant),
     }
-
-
-def variant_availability(variant: ProductVariant) -> tuple[int | None, bool]:
-    """(units available or None when not counted, can it be ordered now)."""
-    if not variant.track_inventory:
-        return None, True
-    try:
-        stock = variant.stock
-    except ObjectDoesNotExist:
-        return 0, variant.allow_backorder
-    available = max(stock.on_hand - stock.allocated, 0)
-    return available, variant.allow_backorder or available > 0
 
 
 # Views prefetch a product's variants into this attribute (a list, in position order).
@@ -141,7 +129,7 @@ class StockFiguresMixin(serializers.Serializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_available(self, variant):
-        return variant_availability(variant)[0]
+        return available_units(variant)
 
 
 class VariantStaffSerializer(StockFiguresMixin, serializers.ModelSerializer):

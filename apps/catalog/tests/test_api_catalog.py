@@ -6,6 +6,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.catalog.models import Product, ProductStatus
 from apps.catalog.tests.factories import CategoryFactory, make_product
+from apps.inventory.models import Stock
 from apps.inventory.tests.factories import receive
 from apps.orders.tests.factories import place_order
 from apps.stores.roles import Role
@@ -57,10 +58,14 @@ def test_product_detail_has_variants_prices_and_availability():
     tracked, untracked, backorder = product.variants.order_by("position")
     receive(tracked, 4)
     place_order(store, [(tracked, 1)])
+    # Its Stock row stays behind, and must not limit it.
     untracked.track_inventory = False
     untracked.save()
     backorder.allow_backorder = True
     backorder.save()
+    # Orderability follows the row's flag (the one the database enforces), kept in step with
+    # the variant's by the catalogue's write path.
+    Stock.objects.filter(variant=backorder).update(allow_backorder=True)
     body = APIClient().get(f"/api/v1/products/{product.pk}/").json()
     assert body["currency"] == "EUR"
     assert body["price_from"] == "12.50"
@@ -72,6 +77,16 @@ def test_product_detail_has_variants_prices_and_availability():
     assert variants[untracked.sku]["in_stock"] is True
     assert variants[backorder.sku]["available"] == 0
     assert variants[backorder.sku]["in_stock"] is True
+
+
+def test_a_counted_variant_without_a_stock_row_is_not_offered():
+    product = make_product(StoreFactory(), allow_backorder=True)
+    Stock.objects.filter(variant__product=product).delete()
+    client = APIClient()
+    (variant,) = client.get(f"/api/v1/products/{product.pk}/").json()["variants"]
+    assert (variant["available"], variant["in_stock"]) == (0, False)
+    assert ids(client.get("/api/v1/products/?in_stock=true")) == []
+    assert ids(client.get("/api/v1/products/?in_stock=false")) == [product.pk]
 
 
 def test_filters_store_category_with_descendants_search_price_and_stock(two_stores):
