@@ -68,7 +68,6 @@ INSTALLED_APPS = [
     "unfold.contrib.filters",
     "unfold.contrib.forms",
     "unfold.contrib.inlines",
-    "unfold.contrib.import_export",
     "unfold.contrib.simple_history",
     "nexus.admin_site.NexusAdminConfig",
     "django.contrib.auth",
@@ -86,7 +85,6 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "template_partials",
-    "import_export",
     "simple_history",
     "axes",
     "django_tasks",
@@ -364,9 +362,6 @@ if EMAIL_HOST:
 else:
     # No mail server configured: messages are written to the log instead of being lost.
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-
-IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 
 # Bulk import/export (apps.transfer): upload limit, and when work moves to the task worker.
 TRANSFER_MAX_UPLOAD_BYTES = env_int("TRANSFER_MAX_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
