@@ -13,7 +13,7 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import display
 
 from apps.core.errors import ApplicationError
-from apps.inventory.forms import StockAdjustForm
+from apps.inventory.forms import StockChangeOrCountForm
 from apps.inventory.models import Stock, StockMovement
 from apps.inventory.selectors import available_units, stock_filter_level, stock_level
 from apps.inventory.services import stock_adjust
@@ -99,7 +99,7 @@ class StockAdmin(StoreScopedAdminMixin, ModelAdmin):
         obj = self._scoped_object_or_404(request, object_id)
         extra_context = {
             **(extra_context or {}),
-            "adjust_form": StockAdjustForm(),
+            "adjust_form": StockChangeOrCountForm(),
             "can_adjust": user_can(request.user, obj.store_id, Capability.ADJUST_STOCK),
             "movements": obj.movements.select_related("actor")[:20],
         }
@@ -108,7 +108,7 @@ class StockAdmin(StoreScopedAdminMixin, ModelAdmin):
     def adjust_view(self, request, object_id):
         stock = self._scoped_object_or_404(request, object_id)
         back = reverse("admin:inventory_stock_change", args=(stock.pk,))
-        form = StockAdjustForm(request.POST)
+        form = StockChangeOrCountForm(request.POST)
         if not form.is_valid():
             for field, errors in form.errors.items():
                 label = form.fields[field].label if field in form.fields else ""

@@ -68,7 +68,11 @@ class DeskFilters:
         return query.urlencode()
 
 
-class StockAdjustForm(forms.Form):
+class StockMovementByReasonForm(forms.Form):
+    """The desk's entry: how many units and why; the reason says which way they go (a count
+    is the figure on the shelf). The stock page's StockChangeOrCountForm takes a signed change
+    instead."""
+
     reason = forms.ChoiceField(
         label=gettext_lazy("Reason"),
         choices=[(reason.value, reason.label) for reason in STAFF_REASONS],
@@ -237,7 +241,7 @@ def stock_desk_adjust(request, pk: int):
     user = request.user
     stock = get_object_or_404(stock_list_for_staff(user=user), pk=pk)
     filters = DeskFilters.from_query(QueryDict(request.POST.get("filters", "")))
-    form = StockAdjustForm(request.POST)
+    form = StockMovementByReasonForm(request.POST)
     if not form.is_valid():
         error = " ".join(message for errors in form.errors.values() for message in errors)
         return _row_response(request, stock, filters, error=error, status=400, form=form)

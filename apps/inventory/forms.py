@@ -5,7 +5,7 @@ from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 from apps.inventory.models import STAFF_REASONS, MovementReason
 
 
-class StockAdjustForm(forms.Form):
+class StockChangeOrCountForm(forms.Form):
     """A staff change to what is on the shelf: either a change (+5, -2) or a counted figure."""
 
     MODE_DELTA = "delta"
