@@ -72,7 +72,8 @@ class CustomerOrderListView(generics.ListCreateAPIView):
             "answers 201, a replay with the same key and body answers 200 with the same order "
             "(and the header `Idempotent-Replayed: true`); the same key with a different body "
             "answers 422. Not enough stock answers 409 with `error.shortages` naming each SKU "
-            "and the quantity available."
+            "and the quantity available; a counted variant with no stock record answers 409 "
+            "`no_stock_record` naming its SKUs (it is never sold unallocated)."
         ),
         parameters=[
             OpenApiParameter(
