@@ -218,11 +218,6 @@ def iso_datetime(value) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def money(value) -> str:
-    """What DRF's DecimalField(decimal_places=2) answers for a stored amount."""
-    return f"{value:.2f}"
-
-
 class PublicReadMixin:
     """Anonymous catalogue reads: cacheable for a minute, revalidated with an ETag.
 

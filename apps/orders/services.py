@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.catalog.models import ProductStatus, ProductVariant
 from apps.core.errors import ApplicationError, NotFound
+from apps.core.money import CENT
 from apps.inventory.services import (
     StockReference,
     stock_allocate,
@@ -42,7 +43,6 @@ MAX_LINES = 100
 MAX_QUANTITY = 10_000
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "region", "country")
 REQUIRED_ADDRESS_FIELDS = ("name", "line1", "city", "postal_code", "country")
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)

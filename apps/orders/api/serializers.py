@@ -1,7 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api import MAX_ID, iso_datetime, money
+from apps.core.api import MAX_ID, iso_datetime
+from apps.core.money import format_money
 from apps.orders.models import Order, OrderEvent, OrderLine
 from apps.orders.selectors import allowed_transitions
 from apps.orders.services import ADDRESS_FIELDS, MAX_LINES, MAX_QUANTITY
@@ -115,9 +116,9 @@ class CustomerOrderSerializer(serializers.ModelSerializer):
             "status": order.status,
             "payment_status": order.payment_status,
             "currency": order.currency,
-            "subtotal": money(order.subtotal),
-            "shipping_total": money(order.shipping_total),
-            "total": money(order.total),
+            "subtotal": format_money(order.subtotal),
+            "shipping_total": format_money(order.shipping_total),
+            "total": format_money(order.total),
             "email": order.email,
             "phone": order.phone,
             "shipping_address": {
@@ -133,9 +134,9 @@ class CustomerOrderSerializer(serializers.ModelSerializer):
                     "sku": line.sku,
                     "product_title": line.product_title,
                     "variant_title": line.variant_title,
-                    "unit_price": money(line.unit_price),
+                    "unit_price": format_money(line.unit_price),
                     "quantity": line.quantity,
-                    "line_total": money(line.line_total),
+                    "line_total": format_money(line.line_total),
                 }
                 for line in order.lines.all()
             ],
