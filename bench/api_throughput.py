@@ -120,7 +120,7 @@ def prepare_data(*, seed_if_empty: bool) -> dict:
     from rest_framework_simplejwt.tokens import AccessToken
 
     from apps.catalog.models import Product, ProductStatus
-    from apps.catalog.services import product_create, variant_create
+    from apps.inventory.catalog_writes import product_create, variant_create
     from apps.inventory.models import MovementReason, Stock
     from apps.inventory.services import stock_adjust
     from apps.stores.models import Store

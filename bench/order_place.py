@@ -64,7 +64,7 @@ def _create_database(url: str) -> None:
 
 def make_store(*, hot: int, hot_stock: int, plentiful: int):
     from apps.catalog.models import ProductStatus
-    from apps.catalog.services import product_create
+    from apps.inventory.catalog_writes import product_create
     from apps.inventory.models import MovementReason
     from apps.inventory.services import stock_adjust
     from apps.stores.models import Store

@@ -9,16 +9,17 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter
 from unfold.decorators import display
 
-from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
-from apps.catalog.services import (
+from apps.catalog.models import (
     PRODUCT_FIELDS,
     VARIANT_FIELDS,
-    product_create,
-    product_update,
-    variant_create,
-    variant_update,
+    Category,
+    Product,
+    ProductStatus,
+    ProductVariant,
 )
+from apps.catalog.services import product_update
 from apps.core.errors import ApplicationError
+from apps.inventory.catalog_writes import product_create, variant_create, variant_update
 from apps.stores.admin_mixins import (
     PlatformAdminMixin,
     ScopedInlineMixin,
@@ -58,18 +59,8 @@ def stock_summary(variant: ProductVariant) -> str:
 class VariantInline(ScopedInlineMixin, TabularInline):
     model = ProductVariant
     fk_name = "product"
-    fields = (
-        "sku",
-        "title",
-        "price",
-        "compare_at_price",
-        "barcode",
-        "track_inventory",
-        "allow_backorder",
-        "low_stock_threshold",
-        "position",
-        "stock",
-    )
+    # Options (JSON) are set through the API: a JSON box per row does not fit a table.
+    fields = (*(f for f in VARIANT_FIELDS if f != "options"), "stock")
     readonly_fields = ("stock",)
     extra = 0
     min_num = 1

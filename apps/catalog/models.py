@@ -133,3 +133,21 @@ class ProductVariant(TimeStampedModel):
         if self.title and self.title != product_title:
             return f"{product_title} — {self.title}"
         return product_title
+
+
+# What a person sets on a product and on a variant, in the order forms, files and bulk writes
+# list them. The services, the admin, the API, the catalogue file, the bulk writer and the
+# demo seeder all read these two tuples: a new field is added here once.
+PRODUCT_FIELDS = ("category", "title", "handle", "description", "status")
+VARIANT_FIELDS = (
+    "sku",
+    "title",
+    "options",
+    "price",
+    "compare_at_price",
+    "barcode",
+    "track_inventory",
+    "allow_backorder",
+    "low_stock_threshold",
+    "position",
+)

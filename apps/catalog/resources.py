@@ -4,26 +4,18 @@ exported from Nexus imports back without changes."""
 
 from collections.abc import Iterable, Iterator
 
-from apps.catalog.models import Category, ProductVariant
+from apps.catalog.models import VARIANT_FIELDS, Category, ProductVariant
 
 # Column names are machine-readable on purpose: they are the file format, not UI text.
-CATALOG_COLUMNS = (
-    "handle",
-    "title",
-    "description",
-    "category",
-    "status",
-    "sku",
-    "option",
-    "price",
-    "compare_at_price",
-    "barcode",
-    "track_inventory",
-    "allow_backorder",
-    "low_stock_threshold",
-    "on_hand",
-)
 CATALOG_PRODUCT_COLUMNS = ("title", "description", "category", "status")
+# The variant's fields as columns: a file calls a variant's title its "option"; options and
+# position are not in the file (a variant's place follows the order of the rows).
+VARIANT_COLUMNS = {
+    ("option" if name == "title" else name): name
+    for name in VARIANT_FIELDS
+    if name not in ("options", "position")
+}
+CATALOG_COLUMNS = ("handle", *CATALOG_PRODUCT_COLUMNS, *VARIANT_COLUMNS, "on_hand")
 CATALOG_REQUIRED_COLUMNS = ("handle", "sku", "price")
 CATALOG_ALIASES = {
     "product_handle": "handle",
@@ -66,15 +58,9 @@ def catalog_export_rows(
         description,
         category_id,
         status,
-        sku,
-        option,
-        price,
-        compare_at,
-        barcode,
-        track,
-        backorder,
-        threshold,
+        *variant,
         on_hand,
+        track,
     ) in rows.values_list(
         "store__slug",
         "product__handle",
@@ -82,15 +68,9 @@ def catalog_export_rows(
         "product__description",
         "product__category_id",
         "product__status",
-        "sku",
-        "title",
-        "price",
-        "compare_at_price",
-        "barcode",
-        "track_inventory",
-        "allow_backorder",
-        "low_stock_threshold",
+        *VARIANT_COLUMNS.values(),
         "stock__on_hand",
+        "track_inventory",
     ).iterator(chunk_size=chunk_size):
         yield (
             store_slug,
@@ -99,13 +79,6 @@ def catalog_export_rows(
             description,
             category_slugs.get(category_id, "") if category_id else "",
             status,
-            sku,
-            option,
-            price,
-            compare_at,
-            barcode,
-            track,
-            backorder,
-            threshold,
+            *variant,
             on_hand if track else None,
         )

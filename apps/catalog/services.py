@@ -1,33 +1,27 @@
-"""Catalogue writes. Every surface creates and changes products and variants through here."""
+"""Catalogue writes: the rules of a product and its variants.
 
-from decimal import Decimal, InvalidOperation
+Stock is not the catalogue's (catalog < inventory): surfaces create and change variants
+through apps/inventory/catalog_writes.py, which calls these and gives every tracked variant
+its Stock row in the same transaction. The file import's bulk path is services_bulk.py.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
-from apps.catalog.signals import variants_saved
+from apps.catalog.models import (
+    PRODUCT_FIELDS,
+    VARIANT_FIELDS,
+    Category,
+    Product,
+    ProductStatus,
+    ProductVariant,
+)
 from apps.core.errors import ApplicationError
+from apps.core.money import MoneyError, to_money
 from apps.stores.models import Store
 from apps.stores.roles import Capability
 from apps.stores.scoping import require_capability
-
-CENT = Decimal("0.01")
-
-PRODUCT_FIELDS = ("category", "title", "handle", "description", "status")
-VARIANT_FIELDS = (
-    "sku",
-    "title",
-    "options",
-    "price",
-    "compare_at_price",
-    "barcode",
-    "track_inventory",
-    "allow_backorder",
-    "low_stock_threshold",
-    "position",
-)
 
 
 def _validation_message(error: ValidationError) -> str:
@@ -83,18 +77,10 @@ def product_create(
     )
     _full_clean(product)
     product.save()
-    created = [
+    for index, data in enumerate(variants):
         variant_create(
-            product=product,
-            actor=actor,
-            position=index,
-            check_permission=False,
-            _send_signal=False,
-            **data,
+            product=product, actor=actor, check_permission=False, **{**data, "position": index}
         )
-        for index, data in enumerate(variants)
-    ]
-    variants_saved.send(sender=ProductVariant, variants=created)
     return product
 
 
@@ -113,63 +99,49 @@ def product_update(*, product: Product, actor, check_permission: bool = True, **
     return product
 
 
-def _money(value, label: str) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, float | bool):
-        raise ApplicationError(f"The {label} must be a decimal number.", code="invalid_price")
+def handle_is_valid(handle: str) -> bool:
+    """What the model's handle field accepts (a slug that fits), checked without a model."""
+    if not handle:
+        return False
     try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ApplicationError(
-            f"The {label} must be a number, not {value!r}.", code="invalid_price"
-        ) from None
-    if not amount.is_finite():
-        raise ApplicationError(f"The {label} must be a number.", code="invalid_price")
-    if amount < 0:
-        raise ApplicationError(f"The {label} cannot be negative.", code="invalid_price")
-    if amount != amount.quantize(CENT):
-        raise ApplicationError(f"The {label} has more than two decimals.", code="invalid_price")
-    return amount.quantize(CENT)
+        Product._meta.get_field("handle").run_validators(handle)
+    except ValidationError:
+        return False
+    return True
 
 
-@transaction.atomic
-def variant_create(
-    *,
-    product: Product,
-    actor,
-    sku: str,
-    price: Decimal,
-    title: str = "",
-    options: dict | None = None,
-    compare_at_price: Decimal | None = None,
-    barcode: str = "",
-    track_inventory: bool = True,
-    allow_backorder: bool = False,
-    low_stock_threshold: int = 5,
-    position: int = 0,
-    check_permission: bool = True,
-    _send_signal: bool = True,
-) -> ProductVariant:
-    if check_permission:
-        require_capability(actor, product.store_id, Capability.EDIT_CATALOG)
-    price = _money(price, "price")
-    if price is None:
-        raise ApplicationError("A variant needs a price.", code="invalid_price")
-    variant = ProductVariant(
-        product=product,
-        store_id=product.store_id,
-        sku=sku.strip(),
-        title=title,
-        options=options or {},
-        price=price,
-        compare_at_price=_money(compare_at_price, "compare-at price"),
-        barcode=barcode,
-        track_inventory=track_inventory,
-        allow_backorder=allow_backorder,
-        low_stock_threshold=low_stock_threshold,
-        position=position,
-    )
+def _money(value, label: str, *, required: bool = False):
+    if value is None or value == "":
+        if required:
+            raise ApplicationError(f"A variant needs a {label}.", code="invalid_price")
+        return None
+    try:
+        return to_money(value)
+    except MoneyError as error:
+        raise ApplicationError(f"The {label} {error}.", code="invalid_price") from None
+
+
+def variant_values(values: dict, *, new: bool = False) -> dict:
+    """Variant fields as stored: only VARIANT_FIELDS, amounts checked and rounded to cents.
+    A `new` variant needs a SKU and a price."""
+    unknown = set(values) - set(VARIANT_FIELDS)
+    if unknown:
+        raise ApplicationError(f"Cannot set {', '.join(sorted(unknown))} of a variant.")
+    clean = {"sku": "", "price": None, **values} if new else dict(values)
+    if "sku" in clean:
+        clean["sku"] = clean["sku"].strip()
+        if not clean["sku"]:
+            raise ApplicationError("A variant needs a SKU.", code="invalid")
+    if "options" in clean:
+        clean["options"] = clean["options"] or {}
+    if "price" in clean:
+        clean["price"] = _money(clean["price"], "price", required=True)
+    if "compare_at_price" in clean:
+        clean["compare_at_price"] = _money(clean["compare_at_price"], "compare-at price")
+    return clean
+
+
+def _save_variant(variant: ProductVariant) -> None:
     _full_clean(variant, exclude=["product", "store"])
     try:
         with transaction.atomic():
@@ -178,8 +150,19 @@ def variant_create(
         raise ApplicationError(
             f"SKU {variant.sku} is already used in this store.", code="duplicate_sku"
         ) from None
-    if _send_signal:
-        variants_saved.send(sender=ProductVariant, variants=[variant])
+
+
+@transaction.atomic
+def variant_create(
+    *, product: Product, actor, check_permission: bool = True, **fields
+) -> ProductVariant:
+    """A variant of `product` from VARIANT_FIELDS (sku and price needed; the model's defaults
+    fill the rest)."""
+    if check_permission:
+        require_capability(actor, product.store_id, Capability.EDIT_CATALOG)
+    values = variant_values(fields, new=True)
+    variant = ProductVariant(product=product, store_id=product.store_id, **values)
+    _save_variant(variant)
     return variant
 
 
@@ -189,24 +172,7 @@ def variant_update(
 ) -> ProductVariant:
     if check_permission:
         require_capability(actor, variant.store_id, Capability.EDIT_CATALOG)
-    unknown = set(changes) - set(VARIANT_FIELDS)
-    if unknown:
-        raise ApplicationError(f"Cannot change {', '.join(sorted(unknown))} of a variant.")
-    if "price" in changes:
-        changes["price"] = _money(changes["price"], "price")
-        if changes["price"] is None:
-            raise ApplicationError("A variant needs a price.", code="invalid_price")
-    if "compare_at_price" in changes:
-        changes["compare_at_price"] = _money(changes["compare_at_price"], "compare-at price")
-    for field, value in changes.items():
+    for field, value in variant_values(changes).items():
         setattr(variant, field, value)
-    _full_clean(variant, exclude=["product", "store"])
-    try:
-        with transaction.atomic():
-            variant.save()
-    except IntegrityError:
-        raise ApplicationError(
-            f"SKU {variant.sku} is already used in this store.", code="duplicate_sku"
-        ) from None
-    variants_saved.send(sender=ProductVariant, variants=[variant])
+    _save_variant(variant)
     return variant

@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class InventoryConfig(AppConfig):
     name = "apps.inventory"
     verbose_name = _("Inventory")
-
-    def ready(self):
-        from apps.inventory import receivers  # noqa: F401  (connects the catalogue signals)

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
+from apps.catalog.models import VARIANT_FIELDS, Category, Product, ProductStatus, ProductVariant
 from apps.core.bulk import (
     BulkWriter,
     CopyPipe,
@@ -37,6 +37,7 @@ from apps.core.bulk import (
     next_id,
     reset_sequences,
 )
+from apps.core.money import format_cents
 from apps.inventory.models import MovementReason, Stock, StockMovement
 from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine
 from apps.orders.services import order_number_for
@@ -245,10 +246,6 @@ HOUR = 3600.0
 DAY = 24 * HOUR
 
 
-def _money(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
-
-
 def staff_email(role: str, store_slug: str) -> str:
     return f"{role}.{store_slug}@nexus.local"
 
@@ -446,9 +443,9 @@ class _StoreSeeder:
             email=f"hello@{self.spec.slug}.example",
             phone="+44 20 7946 0000",
             address=f"1 Market Square\n{self.spec.city}",
-            shipping_flat_rate=_money(self.spec.shipping_cents),
+            shipping_flat_rate=format_cents(self.spec.shipping_cents),
             free_shipping_threshold=(
-                _money(self.spec.free_from_cents) if self.spec.free_from_cents else None
+                format_cents(self.spec.free_from_cents) if self.spec.free_from_cents else None
             ),
         )
         self.staff = self._staff()
@@ -531,23 +528,7 @@ class _StoreSeeder:
         )
         variants = BulkWriter(
             ProductVariant,
-            [
-                "id",
-                "created_at",
-                "updated_at",
-                "product",
-                "store",
-                "sku",
-                "title",
-                "options",
-                "price",
-                "compare_at_price",
-                "barcode",
-                "track_inventory",
-                "allow_backorder",
-                "low_stock_threshold",
-                "position",
-            ],
+            ["id", "created_at", "updated_at", "product", "store", *VARIANT_FIELDS],
             pipe=self.pipe,
         )
         subcategories = list(theme.subcategories.items())
@@ -592,7 +573,7 @@ class _StoreSeeder:
                 tracked = not (set(options.values()) & theme.untracked_values)
                 backorder = tracked and rng.random() < 0.04
                 price = base_price + position * 100
-                compare_at = _money(price + price // 5) if rng.random() < 0.15 else None
+                compare_at = format_cents(price + price // 5) if rng.random() < 0.15 else None
                 variants.add(
                     (
                         variant_id,
@@ -603,7 +584,7 @@ class _StoreSeeder:
                         sku,
                         variant_title,
                         options,
-                        _money(price),
+                        format_cents(price),
                         compare_at,
                         f"{rng.randrange(10**12, 10**13)}",
                         tracked,
@@ -815,9 +796,9 @@ class _StoreSeeder:
                     item.sku,
                     item.product_title,
                     item.variant_title,
-                    _money(item.price_cents),
+                    format_cents(item.price_cents),
                     quantity,
-                    _money(item.price_cents * quantity),
+                    format_cents(item.price_cents * quantity),
                 )
             )
         free_from = self.spec.free_from_cents
@@ -846,7 +827,8 @@ class _StoreSeeder:
             "",
             OrderStatus.PENDING,
             customer.id,
-            f"Order placed: {len(lines)} line(s), total {_money(total)} {self.spec.currency}.",
+            f"Order placed: {len(lines)} line(s), "
+            f"total {format_cents(total)} {self.spec.currency}.",
             placed_at,
         )
 
@@ -876,9 +858,9 @@ class _StoreSeeder:
                 status,
                 payment,
                 self.spec.currency,
-                _money(subtotal),
-                _money(shipping),
-                _money(total),
+                format_cents(subtotal),
+                format_cents(shipping),
+                format_cents(total),
                 customer.email,
                 customer.phone,
                 customer.address,

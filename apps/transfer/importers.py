@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
@@ -20,9 +18,12 @@ from apps.catalog.resources import (
     CATALOG_COLUMNS,
     CATALOG_PRODUCT_COLUMNS,
     CATALOG_REQUIRED_COLUMNS,
+    VARIANT_COLUMNS,
 )
-from apps.core.bulk import BulkWriter, JsonText, update_from_values
-from apps.core.sequences import reserve_ids
+from apps.catalog.services import handle_is_valid
+from apps.catalog.services_bulk import CatalogueBatch, CatalogueChanged, NewVariant
+from apps.core.money import MoneyError, to_money
+from apps.inventory.catalog_writes import catalog_upsert_bulk
 from apps.inventory.models import STAFF_REASONS, MovementReason
 from apps.inventory.resources import STOCK_ALIASES, STOCK_COLUMNS, STOCK_REQUIRED_COLUMNS
 from apps.inventory.services import (
@@ -30,7 +31,6 @@ from apps.inventory.services import (
     StockChange,
     on_hand_refusal,
     stock_change_bulk,
-    stock_ensure_bulk,
 )
 from apps.stores.models import Store
 from apps.transfer.parsing import Table
@@ -38,11 +38,9 @@ from apps.transfer.parsing import Table
 QUERY_CHUNK = 2000
 MAX_ERRORS_KEPT = 1000
 MAX_CHANGES_SHOWN = 25
-_HANDLE_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
 _TRUE = {"true", "1", "yes", "y", "t", "on", "да", "x"}
 _FALSE = {"false", "0", "no", "n", "f", "off", "нет", ""}
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009'")
-MAX_PRICE = Decimal("9999999999.99")
 MAX_QUANTITY = 2_000_000_000
 
 Progress = Callable[[int], None]
@@ -122,14 +120,10 @@ def parse_decimal(text: str) -> Decimal:
 
 
 def parse_money(text: str) -> Decimal:
-    number = parse_decimal(text)
-    if number < 0:
-        raise CellError(_("cannot be negative"))
-    if number != number.quantize(Decimal("0.01")):
-        raise CellError(_("has more than two decimals"))
-    if number > MAX_PRICE:
-        raise CellError(_("is too large"))
-    return number.quantize(Decimal("0.01"))
+    try:
+        return to_money(parse_decimal(text))
+    except MoneyError as error:
+        raise CellError(str(error)) from None
 
 
 def parse_int(text: str, *, minimum: int | None = 0) -> int:
@@ -261,37 +255,34 @@ class _ProductGroup:
     changes: dict = field(default_factory=dict)
     bad: bool = False
     staged: bool = False
-    next_position: int = 0
 
 
-_PRODUCT_DB_FIELDS = {
-    "title": "title",
-    "description": "description",
-    "category": "category_id",
-    "status": "status",
-}
-_VARIANT_DB_FIELDS = (
-    "title",
-    "price",
-    "compare_at_price",
-    "barcode",
-    "track_inventory",
-    "allow_backorder",
-    "low_stock_threshold",
-)
-_VARIANT_COLUMN = {
-    "option": "title",
-    "price": "price",
-    "compare_at_price": "compare_at_price",
-    "barcode": "barcode",
-    "track_inventory": "track_inventory",
-    "allow_backorder": "allow_backorder",
-    "low_stock_threshold": "low_stock_threshold",
-}
+@dataclass(slots=True)
+class _Existing:
+    """A variant of the store that the file names by SKU, as stored."""
+
+    pk: int
+    product_id: int
+    handle: str
+    fields: dict  # the fields the file's variant columns fill
+    on_hand: int | None
+    allocated: int | None
+
+
+_VARIANT_CELL_FIELDS = tuple(name for name in VARIANT_COLUMNS.values() if name != "sku")
+_SKU_LENGTH = ProductVariant._meta.get_field("sku").max_length
+_TITLE_LENGTH = Product._meta.get_field("title").max_length
+_TRACKED_BY_DEFAULT = ProductVariant._meta.get_field("track_inventory").default
+# An empty number or flag leaves the variant's value as it is (a new one gets the default).
+_KEEP = object()
 
 
 def _json_value(value):
     return str(value) if isinstance(value, Decimal) else value
+
+
+def _json_values(values: dict) -> dict:
+    return {k: _json_value(v) for k, v in values.items()}
 
 
 def validate_catalog(*, store: Store, table: Table, progress: Progress | None = None) -> Staged:
@@ -309,8 +300,23 @@ def validate_catalog(*, store: Store, table: Table, progress: Progress | None = 
             handles.add(cells[handle_index])
         if sku_index < len(cells):
             skus.add(cells[sku_index])
+    planner = _CatalogPlanner(
+        staged,
+        products=_existing_products(store, handles),
+        variants=_existing_variants(store, skus),
+        categories=_Categories() if "category" in columns else None,
+    )
+    for number, cells in table.rows():
+        staged.total_rows += 1
+        if progress and staged.total_rows % 5000 == 0:
+            progress(staged.total_rows)
+        planner.add(number, cells, _Row(cells, columns))
+    staged.plan = planner.plan()
+    return staged
 
-    products: dict[str, tuple] = {}
+
+def _existing_products(store: Store, handles: set[str]) -> dict[str, tuple]:
+    products = {}
     for chunk in _chunks(sorted(handles)):
         for pk, handle, title, description, category_id, status in (
             Product.objects.filter(store=store, handle__in=chunk)
@@ -318,9 +324,13 @@ def validate_catalog(*, store: Store, table: Table, progress: Progress | None = 
             .values_list("pk", "handle", "title", "description", "category_id", "status")
         ):
             products[handle] = (pk, title, description, category_id, status)
-    variants: dict[str, tuple] = {}
+    return products
+
+
+def _existing_variants(store: Store, skus: set[str]) -> dict[str, _Existing]:
+    variants = {}
     for chunk in _chunks(sorted(skus)):
-        for row in (
+        rows = (
             ProductVariant.objects.filter(store=store, sku__in=chunk)
             .order_by()
             .values_list(
@@ -328,263 +338,197 @@ def validate_catalog(*, store: Store, table: Table, progress: Progress | None = 
                 "pk",
                 "product_id",
                 "product__handle",
-                *_VARIANT_DB_FIELDS,
                 "stock__on_hand",
                 "stock__allocated",
+                *_VARIANT_CELL_FIELDS,
             )
-        ):
-            variants[row[0]] = row[1:]
-    categories = _Categories() if "category" in columns else None
-    statuses = _Choices(ProductStatus.choices)
+        )
+        for sku, pk, product_id, handle, on_hand, allocated, *stored in rows:
+            fields = dict(zip(_VARIANT_CELL_FIELDS, stored, strict=True))
+            variants[sku] = _Existing(pk, product_id, handle, fields, on_hand, allocated)
+    return variants
 
-    groups: dict[str, _ProductGroup] = {}
-    seen_skus: dict[str, int] = {}
-    plan_products_new: dict[str, dict] = {}
-    plan_products_update: dict[int, dict] = {}
-    plan_variants_new: list = []
-    plan_variants_update: list = []
-    plan_stock: list = []
-    plan_ensure: list = []
 
-    for number, cells in table.rows():
-        staged.total_rows += 1
-        if progress and staged.total_rows % 5000 == 0:
-            progress(staged.total_rows)
-        row = _Row(cells, columns)
-        errors: list[tuple[str, str, str]] = []
+class _CatalogPlanner:
+    """Checks the rows of a catalogue file one by one and plans what applying them writes."""
 
-        handle = row.get("handle")
-        if not handle:
-            errors.append(("handle", handle, _("a handle is required")))
-        elif len(handle) > 255 or not _HANDLE_RE.match(handle):
-            errors.append(
-                ("handle", handle, _("use only letters, digits, hyphens and underscores"))
-            )
-        sku = row.get("sku")
-        if not sku:
-            errors.append(("sku", sku, _("a SKU is required")))
-        elif len(sku) > 64:
-            errors.append(("sku", sku, _("is longer than 64 characters")))
-        elif sku in seen_skus:
-            errors.append(
-                (
-                    "sku",
-                    sku,
-                    _("duplicate SKU in this file (first in row %(row)s)")
-                    % {"row": seen_skus[sku]},
-                )
-            )
-        else:
-            seen_skus[sku] = number
+    def __init__(self, staged: Staged, *, products: dict, variants: dict, categories):
+        self.staged = staged
+        self.products = products
+        self.variants = variants
+        self.categories = categories
+        self.statuses = _Choices(ProductStatus.choices)
+        self.groups: dict[str, _ProductGroup] = {}
+        self.seen_skus: dict[str, int] = {}
+        self.products_new: dict[str, dict] = {}
+        self.products_update: dict[int, dict] = {}
+        self.variants_new: list = []
+        self.variants_update: list = []
+        self.stock: list = []
+
+    def plan(self) -> dict:
+        return {
+            "products_new": self.products_new,
+            "products_update": {str(k): v for k, v in self.products_update.items()},
+            "variants_new": self.variants_new,
+            "variants_update": self.variants_update,
+            "stock": self.stock,
+        }
+
+    def add(self, number: int, cells: list[str], row: _Row) -> None:
+        handle, sku = row.get("handle"), row.get("sku")
+        errors = self._key_errors(number, handle, sku)
         if errors and not handle:
-            staged.add_errors(number, cells, errors)
-            continue
-
-        group = groups.get(handle) if handle else None
-        if handle and group is None and not any(c == "handle" for c, _v, _m in errors):
-            existing_product = products.get(handle)
-            group = _ProductGroup(
-                handle=handle,
-                first_row=number,
-                product_id=existing_product[0] if existing_product else None,
-            )
-            groups[handle] = group
-            product_errors = _parse_product(row, group, existing_product, categories, statuses)
-            if product_errors:
-                group.bad = True
-                errors.extend(product_errors)
-        elif group is not None:
-            if group.bad:
-                errors.append(
-                    (
-                        "handle",
-                        handle,
-                        _("the product's first row (row %(row)s) has errors")
-                        % {"row": group.first_row},
-                    )
-                )
-            for name in CATALOG_PRODUCT_COLUMNS:
-                value = row.get(name)
-                if value and value != group.raw.get(name, ""):
-                    errors.append(
-                        (
-                            name,
-                            value,
-                            _(
-                                "differs from row %(row)s of the same product; product "
-                                "columns are read from a handle's first row"
-                            )
-                            % {"row": group.first_row},
-                        )
-                    )
-
-        existing = variants.get(sku) if sku else None
-        if existing is not None and group is not None and existing[1] != group.product_id:
+            self.staged.add_errors(number, cells, errors)
+            return
+        group = self._group(number, row, handle, errors)
+        existing = self.variants.get(sku) if sku else None
+        if existing is not None and group is not None and existing.product_id != group.product_id:
             errors.append(
                 (
                     "sku",
                     sku,
                     _("already belongs to product %(handle)s in this store")
-                    % {"handle": existing[2]},
+                    % {"handle": existing.handle},
                 )
             )
-        values, variant_errors = _parse_variant(row, existing)
-        errors.extend(variant_errors)
-        track = values.get("track_inventory", existing[7] if existing else True)
-        on_hand_text = row.get("on_hand")
-        on_hand = None
-        if on_hand_text:
-            try:
-                on_hand = parse_int(on_hand_text)
-            except CellError as error:
-                errors.append(("on_hand", on_hand_text, str(error)))
-            else:
-                if not track:
-                    errors.append(
-                        ("on_hand", on_hand_text, _("this variant does not track inventory"))
-                    )
-                elif existing is not None and existing[10] is not None:
-                    refused = _stock_refusal(
-                        sku=sku,
-                        reason=MovementReason.IMPORT,
-                        on_hand=existing[10],
-                        allocated=existing[11],
-                        allow_backorder=values.get("allow_backorder", existing[8]),
-                        new_on_hand=on_hand,
-                    )
-                    if refused:
-                        errors.append(("on_hand", on_hand_text, refused))
-        if (
-            on_hand is None
-            and existing is not None
-            and track
-            and existing[8]
-            and values.get("allow_backorder") is False
-            and (existing[11] or 0) > (existing[10] or 0)
-        ):
+        values = _parse_variant(row, errors)
+        on_hand = _parse_on_hand(row, sku, values, existing, errors)
+        if errors:
+            self.staged.add_errors(number, cells, errors)
+            return
+        outcome = self._plan_product(number, group)
+        if existing is None:
+            self._plan_new_variant(number, group.handle, sku, values, on_hand)
+            outcome = "created"
+        elif self._plan_variant_changes(number, sku, values, existing, on_hand):
+            outcome = "updated"
+        if outcome == "created":
+            self.staged.created += 1
+        elif outcome == "updated":
+            self.staged.updated += 1
+        else:
+            self.staged.skipped += 1
+
+    def _key_errors(self, number: int, handle: str | None, sku: str | None) -> list:
+        errors = []
+        if not handle:
+            errors.append(("handle", handle, _("a handle is required")))
+        elif handle not in self.groups and not handle_is_valid(handle):
+            errors.append(
+                ("handle", handle, _("use only letters, digits, hyphens and underscores"))
+            )
+        if not sku:
+            errors.append(("sku", sku, _("a SKU is required")))
+        elif len(sku) > _SKU_LENGTH:
+            errors.append(
+                ("sku", sku, _("is longer than %(max)s characters") % {"max": _SKU_LENGTH})
+            )
+        elif sku in self.seen_skus:
             errors.append(
                 (
-                    "allow_backorder",
-                    row.get("allow_backorder"),
-                    _(
-                        "%(n)s units are on backorder; receive them (or give an on_hand count) "
-                        "before turning backorders off"
-                    )
-                    % {"n": existing[11] - (existing[10] or 0)},
-                )
-            )
-        if errors:
-            staged.add_errors(number, cells, errors)
-            continue
-
-        outcome = "skipped"
-        if not group.staged:
-            group.staged = True
-            if group.product_id is None:
-                plan_products_new[handle] = {k: _json_value(v) for k, v in group.fields.items()}
-                outcome = "created"
-            elif group.changes:
-                plan_products_update[group.product_id] = group.changes
-                outcome = "updated"
-                if staged.wants_changes:
-                    staged.note_change(
-                        _("Row %(row)s: product %(handle)s: %(fields)s")
-                        % {"row": number, "handle": handle, "fields": ", ".join(group.changes)}
-                    )
-        if existing is None:
-            position = group.next_position
-            group.next_position += 1
-            full = {
-                "title": "",
-                "compare_at_price": None,
-                "barcode": "",
-                "track_inventory": True,
-                "allow_backorder": False,
-                "low_stock_threshold": 5,
-                **values,
-            }
-            plan_variants_new.append(
-                [
-                    handle,
+                    "sku",
                     sku,
-                    position,
-                    {k: _json_value(v) for k, v in full.items()},
-                    on_hand if full["track_inventory"] and on_hand else None,
-                ]
+                    _("duplicate SKU in this file (first in row %(row)s)")
+                    % {"row": self.seen_skus[sku]},
+                )
             )
-            outcome = "created"
-            if staged.wants_changes:
-                staged.note_change(
-                    _("Row %(row)s: new variant %(sku)s of %(handle)s at %(price)s")
-                    % {"row": number, "sku": sku, "handle": handle, "price": full.get("price")}
-                )
         else:
-            variant_id = existing[0]
-            current = dict(zip(_VARIANT_DB_FIELDS, existing[3:10], strict=True))
-            changes = {k: v for k, v in values.items() if current[k] != v}
-            if changes:
-                plan_variants_update.append(
-                    [variant_id, {k: _json_value(v) for k, v in changes.items()}]
+            self.seen_skus[sku] = number
+        return errors
+
+    def _group(self, number: int, row: _Row, handle: str, errors: list) -> _ProductGroup | None:
+        """The product of the row; its columns are read from its handle's first row."""
+        group = self.groups.get(handle)
+        if group is None:
+            if any(c == "handle" for c, _v, _m in errors):
+                return None
+            existing = self.products.get(handle)
+            group = _ProductGroup(
+                handle=handle,
+                first_row=number,
+                product_id=existing[0] if existing else None,
+            )
+            self.groups[handle] = group
+            product_errors = _parse_product(row, group, existing, self.categories, self.statuses)
+            if product_errors:
+                group.bad = True
+                errors.extend(product_errors)
+            return group
+        if group.bad:
+            errors.append(
+                (
+                    "handle",
+                    handle,
+                    _("the product's first row (row %(row)s) has errors")
+                    % {"row": group.first_row},
                 )
-                if {"track_inventory", "allow_backorder"} & set(changes):
-                    plan_ensure.append(variant_id)
-                outcome = "updated"
-                if staged.wants_changes:
-                    staged.note_change(
-                        _("Row %(row)s: %(sku)s: %(changes)s")
-                        % {
-                            "row": number,
-                            "sku": sku,
-                            "changes": ", ".join(
-                                f"{k} {current[k]} → {v}" for k, v in changes.items()
-                            ),
-                        }
+            )
+        for name in CATALOG_PRODUCT_COLUMNS:
+            value = row.get(name)
+            if value and value != group.raw.get(name, ""):
+                errors.append(
+                    (
+                        name,
+                        value,
+                        _(
+                            "differs from row %(row)s of the same product; product "
+                            "columns are read from a handle's first row"
+                        )
+                        % {"row": group.first_row},
                     )
-            current_on_hand = existing[10] if existing[10] is not None else 0
-            if on_hand is not None and on_hand != current_on_hand:
-                plan_stock.append([variant_id, on_hand])
-                outcome = "updated"
-                if staged.wants_changes:
-                    staged.note_change(
-                        _("Row %(row)s: %(sku)s: on hand %(old)s → %(new)s")
-                        % {"row": number, "sku": sku, "old": current_on_hand, "new": on_hand}
-                    )
-        if outcome == "created":
-            staged.created += 1
-        elif outcome == "updated":
-            staged.updated += 1
-        else:
-            staged.skipped += 1
+                )
+        return group
 
-    _place_new_variants(plan_variants_new, groups)
-    staged.plan = {
-        "products_new": plan_products_new,
-        "products_update": {str(k): v for k, v in plan_products_update.items()},
-        "variants_new": plan_variants_new,
-        "variants_update": plan_variants_update,
-        "stock": plan_stock,
-        "ensure": plan_ensure,
-    }
-    return staged
+    def _plan_product(self, number: int, group: _ProductGroup) -> str:
+        if group.staged:
+            return "skipped"
+        group.staged = True
+        if group.product_id is None:
+            self.products_new[group.handle] = _json_values(group.fields)
+            return "created"
+        if not group.changes:
+            return "skipped"
+        self.products_update[group.product_id] = group.changes
+        if self.staged.wants_changes:
+            self.staged.note_change(
+                _("Row %(row)s: product %(handle)s: %(fields)s")
+                % {"row": number, "handle": group.handle, "fields": ", ".join(group.changes)}
+            )
+        return "updated"
 
+    def _plan_new_variant(self, number, handle, sku, values, on_hand) -> None:
+        self.variants_new.append([handle, _json_values({"sku": sku, **values}), on_hand])
+        if self.staged.wants_changes:
+            self.staged.note_change(
+                _("Row %(row)s: new variant %(sku)s of %(handle)s at %(price)s")
+                % {"row": number, "sku": sku, "handle": handle, "price": values["price"]}
+            )
 
-def _place_new_variants(plan_variants_new: list, groups: dict[str, _ProductGroup]) -> None:
-    """New variants of existing products go after the ones they already have."""
-    product_ids = sorted(
-        {groups[handle].product_id for handle, *_rest in plan_variants_new} - {None}
-    )
-    offsets: dict[int, int] = {}
-    for chunk in _chunks(product_ids):
-        offsets.update(
-            ProductVariant.objects.filter(product_id__in=chunk)
-            .values("product_id")
-            .annotate(top=Max("position"))
-            .values_list("product_id", "top")
-        )
-    for entry in plan_variants_new:
-        product_id = groups[entry[0]].product_id
-        if product_id is not None:
-            entry[2] += offsets.get(product_id, -1) + 1
+    def _plan_variant_changes(self, number, sku, values, existing: _Existing, on_hand) -> bool:
+        current = existing.fields
+        changes = {k: v for k, v in values.items() if current[k] != v}
+        if changes:
+            self.variants_update.append([existing.pk, _json_values(changes)])
+            if self.staged.wants_changes:
+                self.staged.note_change(
+                    _("Row %(row)s: %(sku)s: %(changes)s")
+                    % {
+                        "row": number,
+                        "sku": sku,
+                        "changes": ", ".join(f"{k} {current[k]} → {v}" for k, v in changes.items()),
+                    }
+                )
+        current_on_hand = existing.on_hand if existing.on_hand is not None else 0
+        counted = on_hand is not None and on_hand != current_on_hand
+        if counted:
+            self.stock.append([existing.pk, on_hand])
+            if self.staged.wants_changes:
+                self.staged.note_change(
+                    _("Row %(row)s: %(sku)s: on hand %(old)s → %(new)s")
+                    % {"row": number, "sku": sku, "old": current_on_hand, "new": on_hand}
+                )
+        return bool(changes) or counted
 
 
 def _parse_product(row: _Row, group: _ProductGroup, existing, categories, statuses) -> list:
@@ -601,7 +545,7 @@ def _parse_product(row: _Row, group: _ProductGroup, existing, categories, status
                     if existing is None:
                         raise CellError(_("a new product needs a title"))
                     continue
-                parsed["title"] = _text(value, 255)
+                parsed["title"] = _text(value, _TITLE_LENGTH)
             elif name == "description":
                 parsed["description"] = value
             elif name == "category":
@@ -617,12 +561,8 @@ def _parse_product(row: _Row, group: _ProductGroup, existing, categories, status
     if errors:
         return errors
     if existing is None:
-        group.fields = {
-            "title": parsed["title"],
-            "description": parsed.get("description", ""),
-            "category_id": parsed.get("category_id"),
-            "status": parsed.get("status", ProductStatus.DRAFT),
-        }
+        # What the file leaves out, the catalogue's defaults fill in.
+        group.fields = parsed
     else:
         current = dict(
             zip(("title", "description", "category_id", "status"), existing[1:], strict=True)
@@ -631,34 +571,93 @@ def _parse_product(row: _Row, group: _ProductGroup, existing, categories, status
     return []
 
 
-def _parse_variant(row: _Row, existing) -> tuple[dict, list]:
-    values: dict = {}
-    errors = []
-    for column, attr in _VARIANT_COLUMN.items():
+def _cell_reader(model_field) -> Callable[[str], object]:
+    """How a cell becomes the value of the variant field it fills, by the field's type."""
+    kind = model_field.get_internal_type()
+    if kind == "CharField":
+        return lambda text: _text(text, model_field.max_length)
+    if kind == "BooleanField":
+        return lambda text: parse_bool(text) if text else _KEEP
+    if kind != "DecimalField":
+        return lambda text: parse_int(text) if text else _KEEP
+
+    def amount(text: str):
+        if text:
+            return parse_money(text)
+        if not model_field.null:
+            raise CellError(_("is required"))
+        return None
+
+    return amount
+
+
+# The variant's columns but its key (the SKU): the field each fills and how its cells read.
+_VARIANT_CELLS = {
+    column: (name, _cell_reader(ProductVariant._meta.get_field(name)))
+    for column, name in VARIANT_COLUMNS.items()
+    if name != "sku"
+}
+
+
+def _parse_variant(row: _Row, errors: list) -> dict:
+    values = {}
+    for column, (name, read) in _VARIANT_CELLS.items():
         text = row.get(column)
         if text is None:
             continue
         try:
-            if column == "option":
-                values[attr] = _text(text, 255)
-            elif column == "barcode":
-                values[attr] = _text(text, 64)
-            elif column == "price":
-                if not text:
-                    raise CellError(_("a price is required"))
-                values[attr] = parse_money(text)
-            elif column == "compare_at_price":
-                values[attr] = parse_money(text) if text else None
-            elif column in ("track_inventory", "allow_backorder"):
-                if text:
-                    values[attr] = parse_bool(text)
-            elif column == "low_stock_threshold" and text:
-                values[attr] = parse_int(text)
+            value = read(text)
         except CellError as error:
             errors.append((column, text, str(error)))
-    if "price" not in values and existing is None and not any(c == "price" for c, *_r in errors):
-        errors.append(("price", "", _("a price is required")))
-    return values, errors
+            continue
+        if value is not _KEEP:
+            values[name] = value
+    return values
+
+
+def _parse_on_hand(row: _Row, sku, values: dict, existing: _Existing | None, errors) -> int | None:
+    """The row's on-hand count, judged by the inventory's rules against the stock there is."""
+    text = row.get("on_hand")
+    on_hand = None
+    if text:
+        try:
+            on_hand = parse_int(text)
+        except CellError as error:
+            errors.append(("on_hand", text, str(error)))
+            return None
+    stored = existing.fields if existing is not None else {}
+    track = values.get("track_inventory", stored.get("track_inventory", _TRACKED_BY_DEFAULT))
+    if on_hand is not None and not track:
+        errors.append(("on_hand", text, _("this variant does not track inventory")))
+        return None
+    if not track or existing is None or existing.on_hand is None:
+        return on_hand
+    backorder = values.get("allow_backorder", stored["allow_backorder"])
+    if on_hand is None and (backorder or not stored["allow_backorder"]):
+        return None
+    refused = _stock_refusal(
+        sku=sku,
+        reason=MovementReason.IMPORT,
+        on_hand=existing.on_hand,
+        allocated=existing.allocated,
+        allow_backorder=backorder,
+        new_on_hand=existing.on_hand if on_hand is None else on_hand,
+    )
+    if refused and on_hand is None:
+        errors.append(
+            (
+                "allow_backorder",
+                row.get("allow_backorder"),
+                _(
+                    "%(n)s units are on backorder; receive them (or give an on_hand count) "
+                    "before turning backorders off"
+                )
+                % {"n": existing.allocated - existing.on_hand},
+            )
+        )
+    elif refused:
+        errors.append(("on_hand", text, refused))
+    return on_hand
 
 
 _STOCK_REASONS = (*STAFF_REASONS, MovementReason.IMPORT)
@@ -800,207 +799,42 @@ class StaleImport(Exception):
     """The catalogue changed between the preview and the apply."""
 
 
-def _decimal_or_none(value):
-    return None if value is None else Decimal(value)
-
-
-_PRODUCT_COLUMNS = (
-    "id",
-    "store",
-    "category",
-    "title",
-    "handle",
-    "description",
-    "status",
-    "created_at",
-    "updated_at",
-)
-_VARIANT_COLUMNS = (
-    "id",
-    "product",
-    "store",
-    "sku",
-    "title",
-    "options",
-    "price",
-    "compare_at_price",
-    "barcode",
-    "track_inventory",
-    "allow_backorder",
-    "low_stock_threshold",
-    "position",
-    "created_at",
-    "updated_at",
-)
-# Serialised once: every imported variant starts with no options.
-_NO_OPTIONS = JsonText("{}")
-_HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user")
-
-
-def _update_rows(
-    model, columns, updates: dict[int, dict], *, store, now, actor_id, reason, advance
-) -> None:
-    """Write changed fields with one UPDATE … FROM (VALUES …) per chunk and kind of change,
-    and a history row ("~") with the whole new state of each changed row."""
-    if not updates:
-        return
-    attnames = [model._meta.get_field(name).attname for name in columns]
-    history = BulkWriter(model.history.model, [*columns, *_HISTORY_COLUMNS])
-    tail = (now, reason[:100], "~", actor_id)
-    for chunk in _chunks(sorted(updates)):
-        rows = list(model.objects.filter(store=store, pk__in=chunk).values_list(*attnames))
-        if len(rows) != len(chunk):
-            raise StaleImport
-        by_fields: dict[tuple[str, ...], list[tuple]] = {}
-        for row in rows:
-            values = dict(zip(attnames, row, strict=True))
-            change = updates[values["id"]]
-            values.update(change)
-            values["updated_at"] = now
-            history.add(tuple(values[a] for a in attnames) + tail)
-            fields = (*sorted(change), "updated_at")
-            by_fields.setdefault(fields, []).append(tuple(values[f] for f in ("id", *fields)))
-        for fields, items in by_fields.items():
-            update_from_values(model, fields, items)
-        advance(len(rows))
-    history.flush()
-
-
 def apply_catalog(
     *, store: Store, plan: dict, actor, reference, reason: str, progress: Progress | None = None
 ) -> int:
-    """Write a validated plan. The caller holds the transaction; returns stock movements made.
-
-    New rows go in through COPY on PostgreSQL (executemany elsewhere) with keys drawn from the
-    tables' sequences, together with their history rows; updates use bulk updates; stock
-    goes through the inventory service, which writes the ledger.
-    """
-    now = timezone.now()
-    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    history_tail = (now, reason[:100], "+", actor_id)
+    """Write a validated plan. The caller holds the transaction; returns stock movements made."""
     done = 0
 
-    def advance(n: int):
+    def advance(rows: int) -> None:
         nonlocal done
-        done += n
+        done += rows
         if progress:
             progress(done)
 
-    products = BulkWriter(Product, list(_PRODUCT_COLUMNS))
-    product_history = BulkWriter(Product.history.model, [*_PRODUCT_COLUMNS, *_HISTORY_COLUMNS])
-    product_ids: dict[str, int] = {}
-    new_products = plan["products_new"]
-    for (handle, values), pk in zip(
-        new_products.items(), reserve_ids(Product, len(new_products)), strict=True
-    ):
-        row = (
-            pk,
-            store.pk,
-            values["category_id"],
-            values["title"],
-            handle,
-            values["description"],
-            values["status"],
-            now,
-            now,
+    batch = CatalogueBatch(
+        products_new=plan["products_new"],
+        products_update={int(pk): changes for pk, changes in plan["products_update"].items()},
+        variants_new=[NewVariant(handle, values) for handle, values, _n in plan["variants_new"]],
+        variants_update=dict(plan["variants_update"]),
+    )
+    try:
+        return catalog_upsert_bulk(
+            store=store,
+            batch=batch,
+            opening_counts={
+                values["sku"]: on_hand for _h, values, on_hand in plan["variants_new"] if on_hand
+            },
+            stock_changes=[
+                StockChange(variant_id=pk, set_on_hand=on_hand, reason=MovementReason.IMPORT)
+                for pk, on_hand in plan["stock"]
+            ],
+            actor=actor,
+            reference=reference,
+            reason=reason,
+            progress=advance,
         )
-        products.add(row)
-        product_history.add(row + history_tail)
-        product_ids[handle] = pk
-    products.flush()
-    product_history.flush()
-    advance(len(new_products))
-
-    updates = {int(pk): changes for pk, changes in plan["products_update"].items()}
-    _update_rows(
-        Product,
-        _PRODUCT_COLUMNS,
-        updates,
-        store=store,
-        now=now,
-        actor_id=actor_id,
-        reason=reason,
-        advance=advance,
-    )
-
-    missing_handles = sorted({h for h, *_r in plan["variants_new"]} - set(product_ids))
-    for chunk in _chunks(missing_handles):
-        product_ids.update(
-            Product.objects.filter(store=store, handle__in=chunk).values_list("handle", "pk")
-        )
-    variants = BulkWriter(ProductVariant, list(_VARIANT_COLUMNS))
-    variant_history = BulkWriter(
-        ProductVariant.history.model, [*_VARIANT_COLUMNS, *_HISTORY_COLUMNS]
-    )
-    stock_changes = []
-    new_variants = plan["variants_new"]
-    for (handle, sku, position, values, on_hand), pk in zip(
-        new_variants, reserve_ids(ProductVariant, len(new_variants)), strict=True
-    ):
-        if handle not in product_ids:
-            raise StaleImport
-        row = (
-            pk,
-            product_ids[handle],
-            store.pk,
-            sku,
-            values["title"],
-            _NO_OPTIONS,
-            Decimal(values["price"]),
-            _decimal_or_none(values["compare_at_price"]),
-            values["barcode"],
-            values["track_inventory"],
-            values["allow_backorder"],
-            values["low_stock_threshold"],
-            position,
-            now,
-            now,
-        )
-        variants.add(row)
-        variant_history.add(row + history_tail)
-        if values["track_inventory"]:
-            # Every tracked variant gets its Stock row here, with its opening count if any.
-            stock_changes.append(
-                StockChange(variant_id=pk, set_on_hand=on_hand or 0, reason=MovementReason.IMPORT)
-            )
-        if len(variants.rows) >= 5000:
-            advance(len(variants.rows))
-    advance(len(variants.rows))
-    variants.flush()
-    variant_history.flush()
-
-    variant_updates = {
-        variant_id: {
-            name: _decimal_or_none(value) if name in ("price", "compare_at_price") else value
-            for name, value in changes.items()
-        }
-        for variant_id, changes in plan["variants_update"]
-    }
-    _update_rows(
-        ProductVariant,
-        _VARIANT_COLUMNS,
-        variant_updates,
-        store=store,
-        now=now,
-        actor_id=actor_id,
-        reason=reason,
-        advance=advance,
-    )
-    # Variants whose stock flags changed: stock_ensure keeps their Stock rows in step.
-    # Backorders turned on before the counts and turned off after them, so that both are
-    # judged against the file's own on_hand, as the preview judged them.
-    flipped = []
-    for chunk in _chunks(sorted(plan["ensure"])):
-        flipped.extend(ProductVariant.objects.filter(store=store, pk__in=chunk))
-    stock_ensure_bulk(variants=[v for v in flipped if v.allow_backorder])
-    stock_changes.extend(
-        StockChange(variant_id=variant_id, set_on_hand=on_hand, reason=MovementReason.IMPORT)
-        for variant_id, on_hand in plan["stock"]
-    )
-    moved = stock_change_bulk(changes=stock_changes, actor=actor, reference=reference)
-    stock_ensure_bulk(variants=[v for v in flipped if not v.allow_backorder])
-    advance(len(plan["stock"]))
-    return moved
+    except CatalogueChanged:
+        raise StaleImport from None
 
 
 def apply_stock(
@@ -1020,4 +854,4 @@ def apply_stock(
 
 def plan_size(plan: dict) -> int:
     """How many units of work apply will report progress over."""
-    return sum(len(plan.get(key, ())) for key in plan if key != "ensure")
+    return sum(len(entries) for entries in plan.values())

@@ -3,8 +3,9 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
+from apps.catalog.models import VARIANT_FIELDS, Category, Product, ProductStatus, ProductVariant
 from apps.core.api import MAX_ID, iso_datetime
+from apps.core.money import format_money
 from apps.inventory.selectors import available_units, can_order
 
 
@@ -16,8 +17,8 @@ def variant_public_data(variant: ProductVariant) -> dict:
         "sku": variant.sku,
         "title": variant.title,
         "options": variant.options,
-        "price": str(variant.price),
-        "compare_at_price": None if compare_at is None else str(compare_at),
+        "price": format_money(variant.price),
+        "compare_at_price": None if compare_at is None else format_money(compare_at),
         "available": available_units(variant),
         "in_stock": can_order(variant),
     }
@@ -74,7 +75,7 @@ class ProductPublicSerializer(serializers.Serializer):
             "category": product.category_id,
             "title": product.title,
             "handle": product.handle,
-            "price_from": str(min(prices)) if prices else None,
+            "price_from": format_money(min(prices)) if prices else None,
             "in_stock": any(v["in_stock"] for v in variants),
             "updated_at": iso_datetime(product.updated_at),
             "variants": variants,
@@ -135,25 +136,8 @@ class StockFiguresMixin(serializers.Serializer):
 class VariantStaffSerializer(StockFiguresMixin, serializers.ModelSerializer):
     class Meta:
         model = ProductVariant
-        fields = (
-            "id",
-            "product",
-            "store",
-            "sku",
-            "title",
-            "options",
-            "price",
-            "compare_at_price",
-            "barcode",
-            "track_inventory",
-            "allow_backorder",
-            "low_stock_threshold",
-            "position",
-            "on_hand",
-            "allocated",
-            "available",
-            "updated_at",
-        )
+        fields = ("id", "product", "store", *VARIANT_FIELDS, "on_hand", "allocated", "available")
+        fields += ("updated_at",)
         read_only_fields = fields
 
 
@@ -177,29 +161,36 @@ class ProductStaffSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProductVariantInputSerializer(serializers.Serializer):
+# Validation only, with the model's limits: the catalogue service writes.
+class VariantInputSerializer(serializers.ModelSerializer):
+    """A variant of a product."""
+
+    # A JSON column holds anything; a variant's options are names and values.
+    options = serializers.DictField(child=serializers.CharField(max_length=100), required=False)
+
+    class Meta:
+        model = ProductVariant
+        fields = VARIANT_FIELDS
+        # PostgreSQL's integer columns; on SQLite Django would allow 64 bits.
+        extra_kwargs = {
+            name: {"max_value": 2**31 - 1} for name in ("low_stock_threshold", "position")
+        }
+
+
+class ProductVariantInputSerializer(VariantInputSerializer):
     """A variant created with its product: positions follow the list order."""
 
-    sku = serializers.CharField(max_length=64)
-    title = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    options = serializers.DictField(child=serializers.CharField(max_length=100), required=False)
-    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
-    compare_at_price = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
-    )
-    barcode = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    track_inventory = serializers.BooleanField(required=False)
-    allow_backorder = serializers.BooleanField(required=False)
-    low_stock_threshold = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
-
-
-class VariantInputSerializer(ProductVariantInputSerializer):
-    position = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+    class Meta(VariantInputSerializer.Meta):
+        fields = tuple(f for f in VARIANT_FIELDS if f != "position")
 
 
 class VariantUpdateInputSerializer(VariantInputSerializer):
-    sku = serializers.CharField(max_length=64, required=False)
-    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+    class Meta(VariantInputSerializer.Meta):
+        extra_kwargs = {
+            **VariantInputSerializer.Meta.extra_kwargs,
+            "sku": {"required": False},
+            "price": {"required": False},
+        }
 
 
 class ProductInputSerializer(serializers.Serializer):

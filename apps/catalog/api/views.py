@@ -25,8 +25,9 @@ from apps.catalog.selectors import (
     product_list_public,
     variant_list_for_staff,
 )
-from apps.catalog.services import product_create, product_update, variant_create, variant_update
+from apps.catalog.services import product_update
 from apps.core.api import PublicReadMixin
+from apps.inventory.catalog_writes import product_create, variant_create, variant_update
 from apps.stores.api.permissions import IsStoreStaff
 from apps.stores.scoping import stores_for
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 import factory
 
 from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
-from apps.catalog.services import product_create
+from apps.inventory.catalog_writes import product_create
 from apps.stores.tests.factories import StoreFactory
 
 
@@ -28,7 +28,7 @@ def make_product(
     title=None,
     **variant_kwargs,
 ) -> Product:
-    """A product through the catalogue service (so its Stock rows exist), `variants` SKUs."""
+    """A product through the surfaces' write path (so its Stock rows exist), `variants` SKUs."""
     store = store or StoreFactory()
     n = next(_counter)
     return product_create(

@@ -79,22 +79,41 @@ def test_duplicate_sku_is_a_message_not_a_crash(client):
     assert not Product.objects.filter(handle="linen-shirt").exists()
 
 
-def test_editing_a_variant_goes_through_variant_update(client):
-    shop = build_store("Alpha")
+def post_product_page(client, shop, *, change_existing=None, variants=()):
+    """The product page of the shop's product, sent back with its variants as they are (but
+    for `change_existing`'s changes to the first) and `variants` added."""
     product = shop.product
     client.force_login(shop.staff[Role.MANAGER])
     existing = [
         {"id": v.pk, "sku": v.sku, "price": str(v.price), "title": v.title, "product": product.pk}
         for v in product.variants.order_by("position", "pk")
     ]
-    existing[0]["price"] = "12.50"
-    data = product_form(shop.store, title=product.title, handle=product.handle, existing=existing)
+    existing[0].update(change_existing or {})
+    data = product_form(
+        shop.store,
+        title=product.title,
+        handle=product.handle,
+        existing=existing,
+        variants=variants,
+    )
     response = client.post(reverse("admin:catalog_product_change", args=(product.pk,)), data)
     assert response.status_code == 302, response.content.decode()[:3000]
+    return existing
+
+
+def test_editing_a_variant_goes_through_variant_update(client):
+    shop = build_store("Alpha")
+    existing = post_product_page(client, shop, change_existing={"price": "12.50"})
     variant = ProductVariant.objects.get(pk=existing[0]["id"])
     assert str(variant.price) == "12.50"
     assert variant.history.count() >= 2
     assert variant.history.first().history_user == shop.staff[Role.MANAGER]
+
+
+def test_a_variant_added_on_the_product_page_gets_its_stock_row(client):
+    shop = build_store("Alpha")
+    post_product_page(client, shop, variants=[{"sku": "ADDED-1", "price": "4.00"}])
+    assert Stock.objects.get(variant__sku="ADDED-1", variant__product=shop.product).on_hand == 0
 
 
 @pytest.mark.parametrize(

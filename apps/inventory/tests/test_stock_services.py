@@ -3,9 +3,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 
-from apps.catalog.services import variant_update
 from apps.catalog.tests.factories import make_variant
 from apps.core.errors import ApplicationError
+from apps.inventory.catalog_writes import variant_update
 from apps.inventory.models import MovementReason, Stock, StockMovement
 from apps.inventory.services import (
     StockReference,
