@@ -76,7 +76,7 @@ def test_store_picker_lists_the_users_stores_only_when_there_is_a_choice(
 
     StoreMembership.objects.create(user=clerk, store=other_store, role=Role.CLERK)
     body = client.get(DESK, {"store": other_store.pk}).content.decode()
-    picker = body[body.index('id="desk-store"') : body.index("</select>")]
+    picker = body[body.index('id="desk-store"') :].split("</select>")[0]
     assert re.findall(r"<option[^>]*>([^<]*)</option>", picker) == [
         "All my stores",
         "Alpha",
@@ -143,6 +143,21 @@ def test_only_the_users_stores_are_listed(client, clerk, kettle, other_store):
     response = client.get(DESK, {"q": kettle.barcode}, **HTMX)
     assert row_ids(response) == [stock_of(kettle).pk]
     assert theirs.sku not in response.content.decode()
+
+
+def test_the_store_chosen_in_the_switcher_narrows_the_desk(client, clerk, kettle, other_store):
+    StoreMembership.objects.create(user=clerk, store=other_store, role=Role.CLERK)
+    theirs = make_variant(other_store, barcode=kettle.barcode)
+    client.force_login(clerk)
+    both = {stock_of(kettle).pk, stock_of(theirs).pk}
+    assert set(row_ids(client.get(DESK, {"q": kettle.barcode}, **HTMX))) == both
+
+    client.post(reverse("admin:stores_store_switch"), {"store": other_store.pk})
+    page = client.get(DESK, {"q": kettle.barcode})
+    assert row_ids(page) == [stock_of(theirs).pk]
+    assert 'id="desk-store"' not in page.content.decode()
+    shown = client.get(DESK, {"store": kettle.product.store_id}, **HTMX)
+    assert row_ids(shown) == [stock_of(theirs).pk]
 
 
 def test_keyset_paging_by_sku(client, clerk, store):

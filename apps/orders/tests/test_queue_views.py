@@ -95,7 +95,7 @@ def test_store_picker_lists_the_users_stores_only_when_there_is_a_choice(
 
     StoreMembership.objects.create(user=clerk, store=other_store, role=Role.CLERK)
     body = client.get(QUEUE, {"store": other_store.pk}).content.decode()
-    picker = body[body.index('id="queue-store"') : body.index("</select>")]
+    picker = body[body.index('id="queue-store"') :].split("</select>")[0]
     assert re.findall(r"<option[^>]*>([^<]*)</option>", picker) == [
         "All my stores",
         "Alpha",
@@ -181,6 +181,45 @@ def test_store_filter_narrows_the_list_and_the_counters_not_the_badge(client, st
     )
     # The sidebar badge counts the pending orders of every store the user works in.
     assert json.loads(done["HX-Trigger"])["nexus:pending-count"] == {"value": 2}
+
+
+def test_the_store_chosen_in_the_switcher_narrows_the_queue_counters_and_badge(
+    client, store, other_store
+):
+    owner = staff_member(store, Role.OWNER)
+    StoreMembership.objects.create(user=owner, store=other_store, role=Role.CLERK)
+    mine = orders_for(store, 2)
+    (theirs,) = orders_for(other_store, 1)
+    client.force_login(owner)
+    client.post(reverse("admin:stores_store_switch"), {"store": other_store.pk})
+
+    page = client.get(QUEUE)
+    assert row_ids(page) == [theirs.pk]
+    assert page.context["counts"]["all"] == 1
+    body = page.content.decode()
+    assert 'id="store-switcher"' in body
+    assert 'id="queue-store"' not in body  # no picker for stores the switcher put out of view
+    # A link naming another of the user's stores still shows the switcher's store.
+    assert row_ids(client.get(QUEUE, {"store": store.pk}, **HTMX)) == [theirs.pk]
+    assert row_ids(client.get(QUEUE, {"q": mine[0].number}, **HTMX)) == []
+
+    done = client.post(action_url(theirs), {"to": "confirmed"}, **HTMX)
+    assert '<span id="queue-count-pending" class="nx-count" hx-swap-oob="true">0</span>' in (
+        done.content.decode()
+    )
+    assert json.loads(done["HX-Trigger"])["nexus:pending-count"] == {"value": 0}
+    # A row of the user's other store, from a page opened before switching, can still be worked.
+    assert client.post(action_url(mine[0]), {"to": "confirmed"}, **HTMX).status_code == 200
+
+    client.post(reverse("admin:stores_store_switch"), {"store": ""})
+    assert len(row_ids(client.get(QUEUE))) == 3
+
+
+def test_a_store_number_beyond_any_id_lists_nothing_instead_of_failing(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.get(QUEUE, {"store": "9" * 30}, **HTMX)
+    assert response.status_code == 200
+    assert response["HX-Push-Url"] == QUEUE
 
 
 def test_confirm_swaps_the_row_and_updates_counters_and_badge(client, clerk, store):
@@ -329,6 +368,8 @@ def test_login_is_required(client):
     customer = UserFactory()
     client.force_login(customer)
     assert client.get(QUEUE).status_code == 302
+    client.force_login(UserFactory(is_staff=True))  # staff of no store
+    assert client.get(QUEUE).status_code == 403
 
 
 def _queries(client, *args, **kwargs) -> int:
