@@ -55,7 +55,7 @@ class _JobAdmin(StoreScopedAdminMixin, ModelAdmin):
         return obj.status, obj.get_status_display()
 
     def _view(self, view_class, **initkwargs):
-        return self.admin_site.admin_view(view_class.as_view(model_admin=self, **initkwargs))
+        return view_class.as_admin_view(self, **initkwargs)
 
     def _name(self, suffix: str) -> str:
         opts = self.model._meta

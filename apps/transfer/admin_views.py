@@ -1,24 +1,22 @@
-"""The import and export pages inside the admin chrome: upload → preview → apply, a progress
-page that HTMX polls, and the result with its error download. Every page also works
-without JavaScript (a refresh link stands in for the polling)."""
+"""The import and export pages inside the admin chrome, on the back-office page base
+(apps/stores/backoffice.py): upload → preview → apply, a progress page that HTMX polls, and the
+result with its error download. Every page also works without JavaScript (a refresh link
+stands in for the polling)."""
 
 import tempfile
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
-from django.views.generic import FormView, TemplateView, View
-from unfold.views import UnfoldModelAdminViewMixin
+from django.views.generic import FormView
 
 from apps.core.errors import ApplicationError
+from apps.stores.backoffice import BackofficePageView
 from apps.stores.roles import Capability
-from apps.stores.scoping import current_store_id, scope_queryset, user_can_anywhere
+from apps.stores.scoping import current_store_id, scope_queryset
 from apps.transfer import blobs, exporting
 from apps.transfer.changelists import order_changelist_queryset
 from apps.transfer.forms import ExportForm, ImportUploadForm
@@ -43,21 +41,21 @@ CONTENT_TYPES = {
 }
 
 
-class _CapabilityView(UnfoldModelAdminViewMixin):
-    """Staff with `capability` in at least one store; the object-level checks come after."""
-
+class _ImportPage(BackofficePageView):
     capability = Capability.IMPORT
-    permission_required = ()
+    title = gettext_lazy("Import")
 
-    def has_permission(self):
-        user = self.request.user
-        return user.is_active and user.is_staff and user_can_anywhere(user, self.capability)
+    def get_scoped_queryset(self):
+        jobs = ImportJob.objects.select_related("store", "created_by")
+        return scope_queryset(jobs, self.request.user, capability=Capability.IMPORT)
 
 
-def _import_jobs(user):
-    return scope_queryset(
-        ImportJob.objects.select_related("store", "created_by"), user, capability=Capability.IMPORT
-    )
+class _ExportPage(BackofficePageView):
+    capability = Capability.EXPORT
+    title = gettext_lazy("Export")
+
+    def get_scoped_queryset(self):
+        return export_jobs_for(self.request.user)
 
 
 def _download(name: str, file_format: str, streaming_content=None, fileobj=None):
@@ -69,8 +67,7 @@ def _download(name: str, file_format: str, streaming_content=None, fileobj=None)
     return response
 
 
-class ImportUploadView(_CapabilityView, FormView):
-    title = gettext_lazy("Import")
+class ImportUploadView(_ImportPage, FormView):
     template_name = "transfer/import_upload.html"
     form_class = ImportUploadForm
 
@@ -99,22 +96,16 @@ class ImportUploadView(_CapabilityView, FormView):
         return HttpResponseRedirect(reverse("admin:transfer_importjob_job", args=[job.pk]))
 
 
-class ImportJobView(_CapabilityView, TemplateView):
+class ImportJobView(_ImportPage):
     """Progress while the worker runs, then the preview, then the result: one page, whose
     `job` fragment HTMX re-fetches every second while the job is active."""
 
-    title = gettext_lazy("Import")
     template_name = "transfer/import_job.html"
+    fragment = "job"
 
-    def get_template_names(self):
-        if getattr(self.request, "htmx", False):
-            return [f"{self.template_name}#job"]
-        return [self.template_name]
-
-    def get_context_data(self, **kwargs):
-        job = job_check_stale(get_object_or_404(_import_jobs(self.request.user), pk=kwargs["pk"]))
-        context = super().get_context_data(**kwargs)
-        context.update(
+    def get(self, request, *args, **kwargs):
+        job = job_check_stale(self.get_object())
+        context = self.get_context_data(
             job=job,
             subtitle=str(job),
             errors_shown=job.errors[:200],
@@ -122,17 +113,16 @@ class ImportJobView(_CapabilityView, TemplateView):
             changes=job.summary.get("changes", []),
             ignored_columns=job.summary.get("ignored_columns", []),
         )
-        return context
+        return self.render_to_response(context)
 
 
-@method_decorator(require_POST, name="dispatch")
-class ImportActionView(_CapabilityView, View):
+class ImportActionView(_ImportPage):
     """Apply or discard a previewed import (POST only)."""
 
     action = "apply"
 
     def post(self, request, pk):
-        job = get_object_or_404(_import_jobs(request.user), pk=pk)
+        job = self.get_object()
         try:
             if self.action == "apply":
                 job = import_job_apply(job=job, user=request.user)
@@ -144,11 +134,11 @@ class ImportActionView(_CapabilityView, View):
         return HttpResponseRedirect(reverse("admin:transfer_importjob_job", args=[pk]))
 
 
-class ImportErrorsView(_CapabilityView, View):
+class ImportErrorsView(_ImportPage):
     """The rows that failed, as they were uploaded, with what is wrong in a last column."""
 
     def get(self, request, pk):
-        job = get_object_or_404(_import_jobs(request.user), pk=pk)
+        job = self.get_object()
         headers, rows = import_failed_rows(job)
         if not headers:
             raise Http404
@@ -157,11 +147,9 @@ class ImportErrorsView(_CapabilityView, View):
         )
 
 
-class ExportView(_CapabilityView, FormView):
+class ExportView(_ExportPage, FormView):
     """Small exports stream straight to the browser; big ones become a background job."""
 
-    capability = Capability.EXPORT
-    title = gettext_lazy("Export")
     template_name = "transfer/export.html"
     form_class = ExportForm
 
@@ -216,30 +204,18 @@ class ExportView(_CapabilityView, FormView):
         return _download(name, file_format, fileobj=spool)
 
 
-class ExportJobView(_CapabilityView, TemplateView):
-    capability = Capability.EXPORT
-    title = gettext_lazy("Export")
+class ExportJobView(_ExportPage):
     template_name = "transfer/export_job.html"
+    fragment = "job"
 
-    def get_template_names(self):
-        if getattr(self.request, "htmx", False):
-            return [f"{self.template_name}#job"]
-        return [self.template_name]
-
-    def get_context_data(self, **kwargs):
-        job = job_check_stale(
-            get_object_or_404(export_jobs_for(self.request.user), pk=kwargs["pk"])
-        )
-        context = super().get_context_data(**kwargs)
-        context.update(job=job, subtitle=str(job))
-        return context
+    def get(self, request, *args, **kwargs):
+        job = job_check_stale(self.get_object())
+        return self.render_to_response(self.get_context_data(job=job, subtitle=str(job)))
 
 
-class ExportDownloadView(_CapabilityView, View):
-    capability = Capability.EXPORT
-
+class ExportDownloadView(_ExportPage):
     def get(self, request, pk):
-        job = get_object_or_404(export_jobs_for(request.user), pk=pk)
+        job = self.get_object()
         if job.status != JobStatus.SUCCEEDED or not job.file_size:
             raise Http404
         return _download(
