@@ -3,9 +3,6 @@
 (function () {
   "use strict";
 
-  var QUEUE_PATH = "/admin/orders/order/queue/";
-  var ORDER_LIST_PATH = "/admin/orders/order/";
-
   function isTyping(element) {
     var tag = element && element.tagName;
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (element && element.isContentEditable);
@@ -44,15 +41,21 @@
     }
   });
 
-  // The sidebar is unfold's: its badge has no id, so find it by the link it sits in.
+  function pathOf(address) {
+    return new URL(address, window.location.href).pathname;
+  }
+
+  // The sidebar is unfold's: its badge has no id, so find it by the link it sits in, which
+  // the page names (data-nexus-pending-badge) because only the server knows its address.
   document.addEventListener("nexus:pending-count", function (event) {
     var count = event.detail && event.detail.value;
-    if (typeof count !== "number") {
+    var named = document.querySelector("[data-nexus-pending-badge]");
+    if (typeof count !== "number" || !named) {
       return;
     }
+    var target = pathOf(named.getAttribute("data-nexus-pending-badge"));
     document.querySelectorAll("#nav-sidebar-apps a[href]").forEach(function (link) {
-      var path = new URL(link.href, window.location.href).pathname;
-      if (path !== QUEUE_PATH && path !== ORDER_LIST_PATH) {
+      if (pathOf(link.href) !== target) {
         return;
       }
       var spans = link.querySelectorAll(":scope > span:not(.material-symbols-outlined)");
