@@ -25,7 +25,7 @@ from apps.inventory.selectors import (
     stock_list_for_staff,
 )
 from apps.inventory.services import REMOVING_REASONS, stock_adjust
-from apps.stores.backoffice import BackofficeListView, PageFilters
+from apps.stores.backoffice import BackofficeListView, PageFilters, id_from_query
 from apps.stores.roles import Capability
 from apps.stores.scoping import user_can
 
@@ -140,9 +140,10 @@ class StockDeskView(BackofficeListView):
             )
         if exclude:
             stocks = stocks.exclude(pk__in=exclude)
-        sku, _sep, pk = after.rpartition("~")
-        if pk.isdigit():
-            stocks = stocks.filter(Q(variant__sku__gt=sku) | Q(variant__sku=sku, pk__gt=int(pk)))
+        sku, _sep, raw_pk = after.rpartition("~")
+        pk = id_from_query(raw_pk)
+        if pk is not None:
+            stocks = stocks.filter(Q(variant__sku__gt=sku) | Q(variant__sku=sku, pk__gt=pk))
         rows = list(stocks.order_by("variant__sku", "pk")[: PAGE_SIZE + 1])
         more = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]

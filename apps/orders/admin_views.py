@@ -23,7 +23,7 @@ from apps.orders.models import Order, OrderLine
 from apps.orders.selectors import allowed_transitions, order_list_for_staff
 from apps.orders.services import order_transition
 from apps.orders.transitions import OPEN_STATUSES, OrderStatus
-from apps.stores.backoffice import BackofficeListView, PageFilters
+from apps.stores.backoffice import BackofficeListView, PageFilters, id_from_query
 
 PAGE_SIZE = 25
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -43,10 +43,14 @@ def _encode_cursor(order: Order) -> str:
 
 
 def _decode_cursor(raw: str) -> tuple[datetime, int] | None:
-    micros, _sep, pk = raw.partition(".")
-    if not (micros.isdigit() and pk.isdigit()):
+    micros, _sep, raw_pk = raw.partition(".")
+    pk = id_from_query(raw_pk)
+    if pk is None or not micros.isdigit():
         return None
-    return _EPOCH + timedelta(microseconds=int(micros)), int(pk)
+    try:
+        return _EPOCH + timedelta(microseconds=int(micros)), pk
+    except OverflowError:
+        return None
 
 
 def _search(orders, q: str):

@@ -36,12 +36,12 @@ from apps.stores.scoping import (
 )
 
 
-def _store_id(raw: str) -> int | None:
-    try:
-        value = int(raw)
-    except ValueError:
+def id_from_query(raw: str) -> int | None:
+    """A row id typed into an address (filter, cursor): None unless it could be one. The
+    database would refuse a larger number itself (an overflow, a 500)."""
+    if not raw.isdigit():
         return None
-    # The database would refuse a larger number itself (an overflow, a 500).
+    value = int(raw)
     return value if 0 < value <= MAX_ID else None
 
 
@@ -63,7 +63,7 @@ class PageFilters:
     @classmethod
     def from_query(cls, query: QueryDict, *, store_ids: set[int] | None) -> Self:
         """`store_ids`: the stores the page may be narrowed to (None: any store)."""
-        store_id = _store_id(query.get("store", ""))
+        store_id = id_from_query(query.get("store", ""))
         if store_ids is not None and store_id not in store_ids:
             store_id = None
         own = {name: query.get(name, "") for name in cls.choices}

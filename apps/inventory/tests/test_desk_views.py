@@ -137,6 +137,14 @@ def test_low_and_out_of_stock_filters(client, clerk, store, kettle):
     }
 
 
+@pytest.mark.parametrize("after", ["A~" + "9" * 30, "A~-1", "A~x"])
+def test_a_page_marker_beyond_any_id_is_ignored_instead_of_failing(client, clerk, kettle, after):
+    client.force_login(clerk)
+    response = client.get(DESK, {"after": after}, **HTMX)
+    assert response.status_code == 200
+    assert kettle.sku in response.content.decode()
+
+
 def test_only_the_users_stores_are_listed(client, clerk, kettle, other_store):
     theirs = make_variant(other_store, barcode=kettle.barcode)
     client.force_login(clerk)

@@ -222,6 +222,15 @@ def test_a_store_number_beyond_any_id_lists_nothing_instead_of_failing(client):
     assert response["HX-Push-Url"] == QUEUE
 
 
+@pytest.mark.parametrize("cursor", ["9" * 30 + ".1", "1." + "9" * 30, "x.1", "1"])
+def test_a_cursor_beyond_any_date_or_id_is_ignored_instead_of_failing(client, clerk, store, cursor):
+    orders_for(store, 2)
+    client.force_login(clerk)
+    response = client.get(QUEUE, {"cursor": cursor}, **HTMX)
+    assert response.status_code == 200
+    assert len(row_ids(response)) == 2
+
+
 def test_confirm_swaps_the_row_and_updates_counters_and_badge(client, clerk, store):
     order, other = orders_for(store, 2)
     client.force_login(clerk)
