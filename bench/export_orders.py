@@ -164,7 +164,7 @@ def main() -> None:
     from django.db import connection
 
     from apps.orders.models import OrderLine
-    from apps.orders.resources import LINE_FIELDS, ORDER_FIELDS
+    from apps.orders.tables import LINE_FIELDS, ORDER_FIELDS
     from apps.transfer.exporting import csv_chunks
     from apps.transfer.services import export_spec
 

@@ -13,25 +13,25 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
-from apps.catalog.resources import (
+from apps.catalog.services import handle_is_valid
+from apps.catalog.services_bulk import CatalogueBatch, CatalogueChanged, NewVariant
+from apps.catalog.tables import (
     CATALOG_ALIASES,
     CATALOG_COLUMNS,
     CATALOG_PRODUCT_COLUMNS,
     CATALOG_REQUIRED_COLUMNS,
     VARIANT_COLUMNS,
 )
-from apps.catalog.services import handle_is_valid
-from apps.catalog.services_bulk import CatalogueBatch, CatalogueChanged, NewVariant
 from apps.core.money import MoneyError, to_money
 from apps.inventory.catalog_writes import catalog_upsert_bulk
 from apps.inventory.models import STAFF_REASONS, MovementReason
-from apps.inventory.resources import STOCK_ALIASES, STOCK_COLUMNS, STOCK_REQUIRED_COLUMNS
 from apps.inventory.services import (
     ADDING_REASONS,
     StockChange,
     on_hand_refusal,
     stock_change_bulk,
 )
+from apps.inventory.tables import STOCK_ALIASES, STOCK_COLUMNS, STOCK_REQUIRED_COLUMNS
 from apps.stores.models import Store
 from apps.transfer.parsing import Table
 

@@ -17,14 +17,14 @@ from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from apps.catalog.models import Product, ProductVariant
-from apps.catalog.resources import CATALOG_EXPORT_COLUMNS, catalog_export_rows
+from apps.catalog.tables import CATALOG_EXPORT_COLUMNS, catalog_export_rows
 from apps.core.bulk import analyze
 from apps.core.errors import ApplicationError
 from apps.inventory.models import Stock, StockMovement
-from apps.inventory.resources import STOCK_EXPORT_COLUMNS, stock_export_rows
 from apps.inventory.services import StockChangesRefused, StockReference
+from apps.inventory.tables import STOCK_EXPORT_COLUMNS, stock_export_rows
 from apps.orders.models import Order, OrderLine
-from apps.orders.resources import (
+from apps.orders.tables import (
     ORDER_EXPORT_COLUMNS,
     ORDER_LINE_EXPORT_COLUMNS,
     order_export_rows,

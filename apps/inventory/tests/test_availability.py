@@ -8,7 +8,6 @@ import pytest
 from apps.catalog.models import ProductVariant
 from apps.catalog.tests.factories import make_variant
 from apps.inventory.models import Stock, StockMovement
-from apps.inventory.resources import STOCK_EXPORT_COLUMNS, stock_export_rows
 from apps.inventory.selectors import (
     available_units,
     available_units_expression,
@@ -18,6 +17,7 @@ from apps.inventory.selectors import (
     stock_level,
 )
 from apps.inventory.services import StockRecordMissing
+from apps.inventory.tables import STOCK_EXPORT_COLUMNS, stock_export_rows
 from apps.inventory.tests.factories import receive
 from apps.orders.models import Order, OrderLine
 from apps.orders.tests.factories import place_order
