@@ -265,7 +265,7 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_CLIENT_IP_CALLABLE = "apps.core.client_ip.client_ip"
 AXES_VERBOSE = False
 # API clients get the JSON error shape; the admin keeps AXES_LOCKOUT_TEMPLATE.
-AXES_LOCKOUT_CALLABLE = "apps.core.api.lockout_response"
+AXES_LOCKOUT_CALLABLE = "apps.core.api.errors.lockout_response"
 
 CORS_URLS_REGEX = r"^/api/.*$"
 # The storefront sends Idempotency-Key with orders and reads these answers' headers.
@@ -279,11 +279,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "apps.core.api.NexusAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.NexusAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["apps.core.filtering.QueryFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.StandardPagination",
     "PAGE_SIZE": 20,
-    "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
+    "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.core.throttling.AnonThrottle",
         "apps.core.throttling.UserThrottle",

@@ -7,8 +7,8 @@ from apps.core.api_docs import RedocView, SwaggerView, staff_unless_public
 from apps.core.health import liveness
 
 # Under /api/ unknown URLs and crashes answer with the API's JSON error shape.
-handler404 = "apps.core.api.not_found"
-handler500 = "apps.core.api.server_error"
+handler404 = "apps.core.api.errors.not_found"
+handler500 = "apps.core.api.errors.server_error"
 
 urlpatterns = [
     path("health/", liveness, name="health"),

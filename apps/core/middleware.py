@@ -5,7 +5,7 @@ from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.urls import Resolver404, resolve
 
-from apps.core.api import request_too_large
+from apps.core.api.errors import request_too_large
 from apps.core.health import liveness, readiness
 
 request_logger = logging.getLogger("nexus.request")

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import DropdownFilter
 from unfold.contrib.filters.admin.mixins import AutocompleteMixin
 
-from apps.core.api import MAX_ID
+from apps.core.models import MAX_ID
 from apps.stores.models import Store
 from apps.stores.roles import Capability
 from apps.stores.scoping import (

@@ -26,7 +26,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.generic.base import ContextMixin, TemplateResponseMixin, View
 from django_htmx.http import push_url, reswap, retarget
 
-from apps.core.api import MAX_ID
+from apps.core.models import MAX_ID
 from apps.stores.roles import Capability
 from apps.stores.scoping import (
     current_store_id,

@@ -4,7 +4,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.catalog.models import VARIANT_FIELDS, Category, Product, ProductStatus, ProductVariant
-from apps.core.api import MAX_ID, iso_datetime
+from apps.core.api.representation import iso_datetime
+from apps.core.models import MAX_ID
 from apps.core.money import format_money
 from apps.inventory.selectors import available_units, can_order
 

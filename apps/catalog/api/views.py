@@ -26,7 +26,7 @@ from apps.catalog.selectors import (
     variant_list_for_staff,
 )
 from apps.catalog.services import product_update
-from apps.core.api import PublicReadMixin
+from apps.core.api.caching import PublicReadMixin
 from apps.inventory.catalog_writes import product_create, variant_create, variant_update
 from apps.stores.api.permissions import IsStoreStaff
 from apps.stores.scoping import stores_for

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
-from apps.core.api import exception_handler, server_error
+from apps.core.api.errors import exception_handler, server_error
 
 pytestmark = pytest.mark.django_db
 

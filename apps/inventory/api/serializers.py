@@ -1,7 +1,7 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from apps.core.api import MAX_ID
+from apps.core.models import MAX_ID
 from apps.inventory.models import STAFF_REASONS, Stock
 
 MAX_UNITS = 1_000_000

@@ -1,7 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api import MAX_ID, iso_datetime
+from apps.core.api.representation import iso_datetime
+from apps.core.models import MAX_ID
 from apps.core.money import format_money
 from apps.orders.models import Order, OrderEvent, OrderLine
 from apps.orders.selectors import allowed_transitions

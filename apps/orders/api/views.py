@@ -12,7 +12,7 @@ from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from apps.core.api import error_response
+from apps.core.api.schema import error_response
 from apps.orders.api.filters import StaffOrderFilter
 from apps.orders.api.serializers import (
     CustomerOrderSerializer,

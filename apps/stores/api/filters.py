@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.api import MAX_ID
+from apps.core.models import MAX_ID
 
 
 def store_id_filter() -> django_filters.NumberFilter:

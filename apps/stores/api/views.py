@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics
 
-from apps.core.api import PublicReadMixin
+from apps.core.api.caching import PublicReadMixin
 from apps.stores.api.serializers import StorePublicSerializer
 from apps.stores.models import Store
 

@@ -3,7 +3,7 @@ all), password reset, profile.
 
 The token endpoint authenticates through django.contrib.auth with the plain Django request,
 so django-axes counts failures and locks accounts exactly as on the admin login (its
-middleware then answers with the API error shape, see apps.core.api.lockout_response).
+middleware then answers with the API error shape, see apps.core.api.errors.lockout_response).
 """
 
 from django.contrib.auth import authenticate

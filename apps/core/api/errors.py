@@ -2,9 +2,8 @@
 
 {"error": {"code": "...", "message": "...", "fields": {"name": ["..."]}}}
 
-Also the pieces that keep the OpenAPI description honest about it: the error serializer,
-an AutoSchema that lists the error responses of every operation, and the JSON answers for
-the failures that happen outside DRF views (unknown URLs, crashes, axes lockouts).
+DRF's exception handler, and the JSON answers for the failures that happen outside DRF views
+(unknown URLs, crashes, bodies refused by size, axes lockouts).
 """
 
 import logging
@@ -15,15 +14,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views import defaults
-from django.views.decorators.http import conditional_page
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, serializers, status
-from rest_framework.permissions import AllowAny
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -32,10 +25,6 @@ from apps.core.errors import ApplicationError
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
-
-# Ids are 64-bit: an id field capped here answers 400 where a larger number would overflow
-# the database lookup.
-MAX_ID = 2**63 - 1
 
 
 def _error_body(code: str, message: str, fields: dict | None = None, **extra) -> dict:
@@ -138,102 +127,3 @@ def lockout_response(request, original_response=None, credentials=None):
         "cooloff_timedelta": cool_off,
     }
     return render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=status_code)
-
-
-# OpenAPI description of the error shape.
-
-
-class ErrorFieldShortageSerializer(serializers.Serializer):
-    sku = serializers.CharField()
-    requested = serializers.IntegerField()
-    available = serializers.IntegerField()
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable, machine-readable error code.")
-    message = serializers.CharField(help_text="Human-readable message, translated.")
-    fields = serializers.DictField(
-        child=serializers.JSONField(),
-        required=False,
-        help_text="Field name → list of messages (validation errors only).",
-    )
-    shortages = ErrorFieldShortageSerializer(
-        many=True, required=False, help_text="Every short SKU (insufficient_stock only)."
-    )
-
-
-class ErrorResponseSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()
-
-
-ERROR_DESCRIPTIONS = {
-    "400": "Invalid input or a business rule refused the request.",
-    "401": "Missing, invalid or expired access token.",
-    "403": "Your role does not allow this, or the account is locked out.",
-    "404": "Not found (or not visible to you).",
-    "405": "Method not allowed.",
-    "406": "Not acceptable: this API answers JSON.",
-    "409": "Conflict with the current state, e.g. insufficient stock.",
-    "415": "Unsupported media type: send JSON.",
-    "422": "The Idempotency-Key was already used with a different request body.",
-    "429": "Too many requests; see the Retry-After header.",
-}
-
-_ALWAYS = ("401", "403", "404", "405", "406", "429")
-_WITH_BODY = ("400", "415")
-
-
-class NexusAutoSchema(AutoSchema):
-    """Adds the documented error responses to every operation.
-
-    Views may declare more (409, 422) with `extend_schema(responses=...)`; what they declare
-    wins, the rest come from here so no operation forgets its failure modes.
-    """
-
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        codes = list(_ALWAYS)
-        if self.method in ("POST", "PUT", "PATCH"):
-            codes += _WITH_BODY
-        elif self.method == "GET":
-            codes.append("400")
-        for code in codes:
-            if code not in responses:
-                responses[code] = self._get_response_for_code(
-                    ErrorResponseSerializer, code, direction=direction
-                )
-                responses[code]["description"] = ERROR_DESCRIPTIONS[code]
-        return dict(sorted(responses.items()))
-
-
-def error_response(code: int):
-    """An `extend_schema(responses=...)` entry for an error this operation may answer."""
-    return OpenApiResponse(ErrorResponseSerializer, description=ERROR_DESCRIPTIONS[str(code)])
-
-
-def iso_datetime(value) -> str:
-    """What DRF's DateTimeField answers (current time zone, "Z" for UTC), for hand-built
-    representations on hot paths."""
-    text = timezone.localtime(value).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-class PublicReadMixin:
-    """Anonymous catalogue reads: cacheable for a minute, revalidated with an ETag.
-
-    The ETag is a hash of the rendered body (ConditionalGetMiddleware, per view), so a client
-    sending If-None-Match gets a bodiless 304 when nothing changed.
-    """
-
-    permission_classes = [AllowAny]
-    public_max_age = 60
-
-    @classmethod
-    def as_view(cls, **initkwargs):
-        return conditional_page(super().as_view(**initkwargs))
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if response.status_code == status.HTTP_200_OK:
-            patch_cache_control(response, public=True, max_age=self.public_max_age)
-        return response
