@@ -5,7 +5,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from apps.catalog.models import Product, ProductStatus, ProductVariant
-from apps.dashboard.tests.world import build_store
+from apps.core.tests.fixtures import build_store
 from apps.inventory.models import Stock
 from apps.stores.roles import Role
 

@@ -2,10 +2,10 @@ from decimal import Decimal
 
 import pytest
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.catalog.models import Product, ProductStatus
 from apps.catalog.tests.factories import CategoryFactory, make_product
+from apps.core.tests.fixtures import api_client_for as client_for
 from apps.inventory.models import Stock
 from apps.inventory.tests.factories import receive
 from apps.orders.tests.factories import place_order
@@ -13,13 +13,6 @@ from apps.stores.roles import Role
 from apps.stores.tests.factories import StoreFactory, staff_member
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user=None):
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
-    return client
 
 
 def ids(response):

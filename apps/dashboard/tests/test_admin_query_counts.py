@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.catalog.tests.factories import make_product
-from apps.dashboard.tests.world import build_store
+from apps.core.tests.fixtures import build_store
 from apps.inventory.tests.factories import receive
 from apps.orders.tests.factories import place_order
 from apps.stores.roles import Role

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.tests.fixtures import build_store
 from apps.dashboard.selectors import dashboard_data
-from apps.dashboard.tests.world import build_store
 from apps.inventory.models import MovementReason
 from apps.inventory.services import stock_adjust
 from apps.orders.models import Order

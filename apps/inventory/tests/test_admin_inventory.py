@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from apps.dashboard.tests.world import build_store
+from apps.core.tests.fixtures import build_store
 from apps.inventory.models import MovementReason, Stock, StockMovement
 from apps.stores.roles import Role
 

@@ -1,8 +1,8 @@
 import pytest
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.catalog.tests.factories import make_variant
+from apps.core.tests.fixtures import api_client_for as client_for
 from apps.inventory.models import Stock, StockMovement
 from apps.inventory.tests.factories import receive
 from apps.orders.tests.factories import place_order
@@ -11,13 +11,6 @@ from apps.stores.tests.factories import StoreFactory, staff_member
 from apps.users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user=None):
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
-    return client
 
 
 @pytest.fixture

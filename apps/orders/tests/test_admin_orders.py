@@ -6,7 +6,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from apps.dashboard.tests.world import build_store
+from apps.core.tests.fixtures import build_store
 from apps.inventory.models import MovementReason, Stock, StockMovement
 from apps.orders.models import Order, OrderEvent, OrderEventType
 from apps.orders.services import order_transition

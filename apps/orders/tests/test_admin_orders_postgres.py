@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from apps.dashboard.tests.world import build_store
+from apps.core.tests.fixtures import build_store
 from apps.stores.admin_mixins import EstimatedCountPaginator
 from apps.users.models import User
 

@@ -6,7 +6,7 @@ in apps/inventory/tests/test_admin_inventory.py."""
 import pytest
 from django.urls import reverse
 
-from apps.dashboard.tests.world import build_store
+from apps.core.tests.fixtures import build_store
 from apps.stores.roles import Role
 
 pytestmark = pytest.mark.django_db

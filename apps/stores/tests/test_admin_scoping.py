@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from apps.catalog.models import Category
-from apps.dashboard.tests.world import build_store
+from apps.core.tests.fixtures import build_store
 from apps.inventory.admin import StockMovementAdmin
 from apps.stores.admin_mixins import StoreScopedAdminMixin
 from apps.stores.models import Store

@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from apps.dashboard.tests.world import build_store
+from apps.core.tests.fixtures import build_store
 from apps.stores.models import StoreMembership
 from apps.stores.roles import Role
 from apps.users.models import User

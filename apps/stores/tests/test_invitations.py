@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.dashboard.tests.world import build_store
+from apps.core.tests.fixtures import build_store
 from apps.stores.models import InvitationStatus, StoreInvitation, StoreMembership
 from apps.stores.roles import Role
 from apps.users.models import User

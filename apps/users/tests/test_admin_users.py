@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from apps.dashboard.tests.world import build_store
+from apps.core.tests.fixtures import build_store
 from apps.stores.roles import Role
 from apps.users.models import User
 

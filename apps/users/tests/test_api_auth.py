@@ -7,19 +7,13 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from apps.core.tests.fixtures import api_client_for as client_for
 from apps.users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
 PASSWORD = "pass-12345-word"
-
-
-def client_for(user=None):
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
-    return client
 
 
 def sign_in(email, password=PASSWORD):

@@ -1,6 +1,9 @@
-"""Two stores with a bit of everything, for the admin and dashboard tests."""
+"""Test fixtures shared by every app: a store with a bit of everything (for the admin,
+scoping and dashboard tests) and an API client signed in as someone."""
 
 from dataclasses import dataclass, field
+
+from rest_framework.test import APIClient
 
 from apps.catalog.tests.factories import CategoryFactory, make_product
 from apps.inventory.tests.factories import receive
@@ -9,6 +12,7 @@ from apps.stores.roles import Role
 from apps.stores.services import invitation_create
 from apps.stores.tests.factories import StoreFactory, staff_member
 from apps.users.tests.factories import UserFactory
+from apps.users.tokens import NexusRefreshToken
 
 PASSWORD = "pass-12345-word"
 
@@ -44,3 +48,12 @@ def build_store(name: str, *, orders: int = 2) -> StoreWorld:
         link_base="http://testserver/",
     )
     return StoreWorld(store, product, variants, placed, customer, staff)
+
+
+def api_client_for(user=None) -> APIClient:
+    """An API client with a real access token for `user` (anonymous without one)."""
+    client = APIClient()
+    if user is not None:
+        access = NexusRefreshToken.for_user(user).access_token
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client
