@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpResponseRedirect
@@ -20,6 +19,7 @@ from apps.catalog.models import (
 from apps.catalog.services import product_update
 from apps.core.errors import ApplicationError
 from apps.inventory.catalog_writes import product_create, variant_create, variant_update
+from apps.inventory.selectors import available_units
 from apps.stores.admin_mixins import (
     PlatformAdminMixin,
     ScopedInlineMixin,
@@ -44,15 +44,13 @@ class CategoryAdmin(PlatformAdminMixin, ModelAdmin):
 
 
 def stock_summary(variant: ProductVariant) -> str:
-    if not variant.track_inventory:
+    units = available_units(variant)
+    if units is None:
         return _("not tracked")
-    try:
-        stock = variant.stock
-    except ObjectDoesNotExist:
-        return "0"
+    on_hand = getattr(getattr(variant, "stock", None), "on_hand", 0)
     return _("%(available)s available (%(on_hand)s on hand)") % {
-        "available": stock.available,
-        "on_hand": stock.on_hand,
+        "available": units,
+        "on_hand": on_hand,
     }
 
 
