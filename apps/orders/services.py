@@ -9,14 +9,13 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from apps.catalog.models import ProductStatus, ProductVariant
 from apps.core.errors import ApplicationError, NotFound
-from apps.core.money import CENT
+from apps.inventory.models import MovementReason
 from apps.inventory.services import (
     StockReference,
     stock_allocate,
@@ -25,13 +24,16 @@ from apps.inventory.services import (
     stock_restock,
 )
 from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine
+from apps.orders.pricing import order_price
 from apps.orders.signals import order_status_changed
 from apps.orders.transitions import (
     PAYMENT_TRANSITIONS,
     OrderStatus,
     PaymentStatus,
-    StockEffect,
     find_transition,
+    placed_message,
+    status_change_message,
+    stock_outcome,
 )
 from apps.stores.models import Store
 from apps.stores.roles import Capability
@@ -107,12 +109,6 @@ def _fingerprint(*, store: Store, merged: dict[int, int], address: dict, note: s
         "email": email,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-def _shipping_for(store: Store, subtotal: Decimal) -> Decimal:
-    if store.free_shipping_threshold is not None and subtotal >= store.free_shipping_threshold:
-        return Decimal("0.00")
-    return store.shipping_flat_rate
 
 
 def _replay(*, customer, idempotency_key: str, fingerprint: str) -> Order | None:
@@ -215,33 +211,16 @@ def _create_order(
     if inactive:
         raise ApplicationError(f"Not for sale: {', '.join(inactive)}.", code="variant_not_for_sale")
 
-    order_lines = []
-    subtotal = Decimal("0.00")
-    for variant_id, quantity in merged.items():
-        variant = variants[variant_id]
-        line_total = (variant.price * quantity).quantize(CENT)
-        subtotal += line_total
-        order_lines.append(
-            OrderLine(
-                variant=variant,
-                sku=variant.sku,
-                product_title=variant.product.title,
-                variant_title=variant.title,
-                unit_price=variant.price,
-                quantity=quantity,
-                line_total=line_total,
-            )
-        )
-    shipping = _shipping_for(store, subtotal)
+    price = order_price(store=store, lines=[(variants[pk], q) for pk, q in merged.items()])
     order = Order(
         store=store,
         customer=customer,
         status=OrderStatus.PENDING,
         payment_status=PaymentStatus.UNPAID,
         currency=store.currency,
-        subtotal=subtotal,
-        shipping_total=shipping,
-        total=subtotal + shipping,
+        subtotal=price.subtotal,
+        shipping_total=price.shipping,
+        total=price.total,
         email=email,
         phone=phone,
         shipping_address=address,
@@ -251,9 +230,7 @@ def _create_order(
         placed_at=timezone.now(),
     )
     _save_with_number(order, actor=actor)
-    for line in order_lines:
-        line.order = order
-    OrderLine.objects.bulk_create(order_lines)
+    OrderLine.objects.bulk_create(OrderLine(order=order, **line._asdict()) for line in price.lines)
     stock_allocate(
         lines=list(merged.items()),
         actor=actor,
@@ -264,7 +241,9 @@ def _create_order(
         type=OrderEventType.PLACED,
         to_value=OrderStatus.PENDING,
         actor=actor,
-        message=f"Order placed: {len(order_lines)} line(s), total {order.total} {order.currency}.",
+        message=placed_message(
+            line_count=len(price.lines), total=order.total, currency=order.currency
+        ),
     )
     transaction.on_commit(lambda: _notify(order, None, OrderStatus.PENDING, actor))
     return order
@@ -317,6 +296,13 @@ def _line_quantities(order: Order) -> list[tuple[int, int]]:
     return list(order.lines.filter(variant__isnull=False).values_list("variant_id", "quantity"))
 
 
+_STOCK_MOVES = {
+    MovementReason.ORDER_RELEASED: stock_release,
+    MovementReason.ORDER_SHIPPED: stock_consume,
+    MovementReason.RETURNED: stock_restock,
+}
+
+
 @transaction.atomic
 def order_transition(
     *,
@@ -347,19 +333,9 @@ def order_transition(
 
     reference = _reference(locked)
     quantities = _line_quantities(locked)
-    stock_note = ""
-    if quantities:
-        if transition.stock_effect == StockEffect.RELEASE:
-            stock_release(lines=quantities, actor=actor, reference=reference)
-            stock_note = "Allocated stock released."
-        elif transition.stock_effect == StockEffect.CONSUME:
-            stock_consume(lines=quantities, actor=actor, reference=reference)
-            stock_note = "Stock shipped."
-        elif transition.stock_effect == StockEffect.RESTOCK and restock:
-            stock_restock(lines=quantities, actor=actor, reference=reference)
-            stock_note = "Returned goods restocked."
-        elif transition.stock_effect == StockEffect.RESTOCK:
-            stock_note = "Returned goods not restocked."
+    outcome = stock_outcome(transition, restock=restock) if quantities else None
+    if outcome and outcome.reason:
+        _STOCK_MOVES[outcome.reason](lines=quantities, actor=actor, reference=reference)
 
     source = locked.status
     locked.status = to_status
@@ -370,16 +346,17 @@ def order_transition(
         update_fields.append("tracking_number")
     locked.save(update_fields=update_fields)
 
-    parts = [message.strip(), stock_note]
-    if tracking_number:
-        parts.append(f"Tracking number: {tracking_number}.")
     OrderEvent.objects.create(
         order=locked,
         type=OrderEventType.STATUS_CHANGED,
         from_value=source,
         to_value=to_status,
         actor=_person(actor),
-        message=" ".join(p for p in parts if p),
+        message=status_change_message(
+            message=message,
+            stock_note=outcome.note if outcome else "",
+            tracking_number=tracking_number,
+        ),
     )
     transaction.on_commit(lambda: _notify(locked, source, to_status, actor))
     order.status = locked.status

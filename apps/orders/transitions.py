@@ -2,10 +2,13 @@
 an order along it; surfaces read this table to decide which buttons to show."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.money import format_money
+from apps.inventory.models import MovementReason
 from apps.stores.roles import Capability
 
 
@@ -112,3 +115,41 @@ PAYMENT_TRANSITIONS: dict[tuple[str, str], Capability] = {
     (PaymentStatus.UNPAID, PaymentStatus.PAID): Capability.MANAGE_ORDERS,
     (PaymentStatus.PAID, PaymentStatus.REFUNDED): Capability.MANAGE_ORDERS,
 }
+
+
+@dataclass(frozen=True)
+class StockOutcome:
+    """What a transition's stock effect does to each line's Stock row, and the timeline's
+    words for it. order_transition runs it through the stock services; the demo seeder
+    replays the same movement in memory."""
+
+    reason: str  # the movement each line's row gets; "" when the rows keep their counters
+    note: str
+
+
+_STOCK_OUTCOMES: dict[str, StockOutcome] = {
+    StockEffect.RELEASE: StockOutcome(MovementReason.ORDER_RELEASED, "Allocated stock released."),
+    StockEffect.CONSUME: StockOutcome(MovementReason.ORDER_SHIPPED, "Stock shipped."),
+    StockEffect.RESTOCK: StockOutcome(MovementReason.RETURNED, "Returned goods restocked."),
+}
+_NOT_RESTOCKED = StockOutcome("", "Returned goods not restocked.")
+
+
+def stock_outcome(transition: Transition, *, restock: bool) -> StockOutcome | None:
+    """None when the transition leaves stock alone. `restock` is the staff member's word on
+    returned goods; only a return asks for it."""
+    if transition.stock_effect == StockEffect.RESTOCK and not restock:
+        return _NOT_RESTOCKED
+    return _STOCK_OUTCOMES.get(transition.stock_effect)
+
+
+def placed_message(*, line_count: int, total: Decimal, currency: str) -> str:
+    return f"Order placed: {line_count} line(s), total {format_money(total)} {currency}."
+
+
+def status_change_message(*, message: str, stock_note: str, tracking_number: str) -> str:
+    """The timeline's words for a status change: the staff member's, then the stock's."""
+    parts = [message.strip(), stock_note]
+    if tracking_number:
+        parts.append(f"Tracking number: {tracking_number}.")
+    return " ".join(part for part in parts if part)
