@@ -62,7 +62,8 @@ def _reference(order: Order) -> StockReference:
     return StockReference("order", order.number)
 
 
-def _clean_address(address: dict) -> dict:
+def clean_address(address: dict) -> dict:
+    """The shipping address as an order keeps it (ADDRESS_FIELDS, trimmed), or an error."""
     if not isinstance(address, dict):
         raise ApplicationError("The shipping address must be an object.", code="invalid_address")
     unknown = set(address) - set(ADDRESS_FIELDS)
@@ -143,7 +144,7 @@ def order_place(
     if len(idempotency_key) > 64:
         raise ApplicationError("The idempotency key is at most 64 characters.", code="invalid")
     merged = _merge_lines(lines)
-    address = _clean_address(shipping_address)
+    address = clean_address(shipping_address)
     email = (email or customer.email).strip().lower()
     customer_note = (customer_note or "").strip()
     fingerprint = _fingerprint(
