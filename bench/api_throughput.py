@@ -124,6 +124,7 @@ def prepare_data(*, seed_if_empty: bool) -> dict:
     from apps.inventory.models import MovementReason, Stock
     from apps.inventory.services import stock_adjust
     from apps.stores.models import Store
+    from apps.stores.scoping import SYSTEM
     from apps.users.models import User
 
     call_command("migrate", verbosity=0)
@@ -138,8 +139,7 @@ def prepare_data(*, seed_if_empty: bool) -> dict:
         )
         product = store.products.filter(handle="api-bench-item").first() or product_create(
             store=store,
-            actor=None,
-            check_permission=False,
+            actor=SYSTEM,
             title="API bench item",
             handle="api-bench-item",
             status=ProductStatus.ACTIVE,
@@ -150,8 +150,7 @@ def prepare_data(*, seed_if_empty: bool) -> dict:
             if f"APIB-{n}" not in existing:
                 variant_create(
                     product=product,
-                    actor=None,
-                    check_permission=False,
+                    actor=SYSTEM,
                     sku=f"APIB-{n}",
                     price=Decimal("9.90"),
                     position=n,
@@ -166,8 +165,7 @@ def prepare_data(*, seed_if_empty: bool) -> dict:
                     variant=variant,
                     delta=1_000_000,
                     reason=MovementReason.RECEIVED,
-                    actor=None,
-                    check_permission=False,
+                    actor=SYSTEM,
                 )
     customer = User.objects.filter(email=BENCH_CUSTOMER).first() or User.objects.create_user(
         BENCH_CUSTOMER, None

@@ -68,6 +68,7 @@ def make_store(*, hot: int, hot_stock: int, plentiful: int):
     from apps.inventory.models import MovementReason
     from apps.inventory.services import stock_adjust
     from apps.stores.models import Store
+    from apps.stores.scoping import SYSTEM
 
     tag = f"{int(time.time() * 1000) % 10**7:07d}"
     store = Store.objects.create(
@@ -82,8 +83,7 @@ def make_store(*, hot: int, hot_stock: int, plentiful: int):
         for n in range(count):
             product = product_create(
                 store=store,
-                actor=None,
-                check_permission=False,
+                actor=SYSTEM,
                 title=f"{label} {n}",
                 handle=f"{label}-{n}",
                 status=ProductStatus.ACTIVE,
@@ -94,8 +94,7 @@ def make_store(*, hot: int, hot_stock: int, plentiful: int):
                 variant=variant,
                 delta=stock,
                 reason=MovementReason.RECEIVED,
-                actor=None,
-                check_permission=False,
+                actor=SYSTEM,
             )
             ids.append(variant.pk)
         return ids
@@ -170,7 +169,7 @@ def baseline(clients: int, operations: int) -> tuple[float, list]:
 
 def place_orders(store, hot_ids, plenty_ids, clients: int, operations: int):
     from apps.core.errors import ApplicationError
-    from apps.inventory.services import InsufficientStock
+    from apps.inventory.order_stock import InsufficientStock
     from apps.orders.services import OrderLineInput, order_place
     from apps.users.models import User
 

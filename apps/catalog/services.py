@@ -5,8 +5,12 @@ through apps/inventory/catalog_writes.py, which calls these and gives every trac
 its Stock row in the same transaction. The file import's bulk path is services_bulk.py.
 """
 
+from decimal import Decimal
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils.text import slugify
 
 from apps.catalog.models import (
@@ -21,7 +25,7 @@ from apps.core.errors import ApplicationError
 from apps.core.money import MoneyError, to_money
 from apps.stores.models import Store
 from apps.stores.roles import Capability
-from apps.stores.scoping import require_capability
+from apps.stores.scoping import Actor, require_capability
 
 
 def _validation_message(error: ValidationError) -> str:
@@ -32,7 +36,7 @@ def _validation_message(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def _full_clean(instance, *, exclude: list[str] | None = None) -> None:
+def _full_clean(instance: Model, *, exclude: list[str] | None = None) -> None:
     try:
         instance.full_clean(exclude=exclude)
     except ValidationError as error:
@@ -48,22 +52,19 @@ def _check_category(category: Category | None) -> None:
 def product_create(
     *,
     store: Store,
-    actor,
+    actor: Actor,
     title: str,
     handle: str = "",
     category: Category | None = None,
     description: str = "",
     status: str = ProductStatus.DRAFT,
-    variants: list[dict],
-    check_permission: bool = True,
+    variants: list[dict[str, Any]],
 ) -> Product:
     """Create a product with its variants (at least one: a simple product has exactly one).
 
-    Like every catalogue write, it needs the catalogue capability in the store;
-    `check_permission` is off only for set-up code with no person behind it.
+    Like every catalogue write, it needs the catalogue capability in the store.
     """
-    if check_permission:
-        require_capability(actor, store, Capability.EDIT_CATALOG)
+    require_capability(actor, store, Capability.EDIT_CATALOG)
     if not variants:
         raise ApplicationError("A product needs at least one variant.", code="no_variants")
     _check_category(category)
@@ -78,16 +79,13 @@ def product_create(
     _full_clean(product)
     product.save()
     for index, data in enumerate(variants):
-        variant_create(
-            product=product, actor=actor, check_permission=False, **{**data, "position": index}
-        )
+        _insert_variant(product, {**data, "position": index})
     return product
 
 
 @transaction.atomic
-def product_update(*, product: Product, actor, check_permission: bool = True, **changes) -> Product:
-    if check_permission:
-        require_capability(actor, product.store_id, Capability.EDIT_CATALOG)
+def product_update(*, product: Product, actor: Actor, **changes: Any) -> Product:
+    require_capability(actor, product.store_id, Capability.EDIT_CATALOG)
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
         raise ApplicationError(f"Cannot change {', '.join(sorted(unknown))} of a product.")
@@ -110,7 +108,9 @@ def handle_is_valid(handle: str) -> bool:
     return True
 
 
-def _money(value, label: str, *, required: bool = False):
+def _money(
+    value: Decimal | int | str | None, label: str, *, required: bool = False
+) -> Decimal | None:
     if value is None or value == "":
         if required:
             raise ApplicationError(f"A variant needs a {label}.", code="invalid_price")
@@ -121,7 +121,7 @@ def _money(value, label: str, *, required: bool = False):
         raise ApplicationError(f"The {label} {error}.", code="invalid_price") from None
 
 
-def variant_values(values: dict, *, new: bool = False) -> dict:
+def variant_values(values: dict[str, Any], *, new: bool = False) -> dict[str, Any]:
     """Variant fields as stored: only VARIANT_FIELDS, amounts checked and rounded to cents.
     A `new` variant needs a SKU and a price."""
     unknown = set(values) - set(VARIANT_FIELDS)
@@ -153,13 +153,14 @@ def _save_variant(variant: ProductVariant) -> None:
 
 
 @transaction.atomic
-def variant_create(
-    *, product: Product, actor, check_permission: bool = True, **fields
-) -> ProductVariant:
+def variant_create(*, product: Product, actor: Actor, **fields: Any) -> ProductVariant:
     """A variant of `product` from VARIANT_FIELDS (sku and price needed; the model's defaults
     fill the rest)."""
-    if check_permission:
-        require_capability(actor, product.store_id, Capability.EDIT_CATALOG)
+    require_capability(actor, product.store_id, Capability.EDIT_CATALOG)
+    return _insert_variant(product, fields)
+
+
+def _insert_variant(product: Product, fields: dict[str, Any]) -> ProductVariant:
     values = variant_values(fields, new=True)
     variant = ProductVariant(product=product, store_id=product.store_id, **values)
     _save_variant(variant)
@@ -167,11 +168,8 @@ def variant_create(
 
 
 @transaction.atomic
-def variant_update(
-    *, variant: ProductVariant, actor, check_permission: bool = True, **changes
-) -> ProductVariant:
-    if check_permission:
-        require_capability(actor, variant.store_id, Capability.EDIT_CATALOG)
+def variant_update(*, variant: ProductVariant, actor: Actor, **changes: Any) -> ProductVariant:
+    require_capability(actor, variant.store_id, Capability.EDIT_CATALOG)
     for field, value in variant_values(changes).items():
         setattr(variant, field, value)
     _save_variant(variant)

@@ -9,12 +9,13 @@ catalogue's: apps/inventory/catalog_writes.py gives the variants written here th
 rows in the same transaction.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Field, Max, Model
 from django.utils import timezone
 
 from apps.catalog.models import PRODUCT_FIELDS, VARIANT_FIELDS, Product, ProductVariant
@@ -23,6 +24,7 @@ from apps.core.bulk import BulkWriter, JsonText, update_from_values
 from apps.core.errors import ApplicationError
 from apps.core.sequences import reserve_ids
 from apps.stores.models import Store
+from apps.stores.scoping import Actor, acting_person
 
 QUERY_CHUNK = 2000
 # Rows written between two progress reports while new variants stream in.
@@ -36,9 +38,14 @@ _HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "hi
 _STOCK_FLAGS = frozenset({"track_inventory", "allow_backorder"})
 
 
-def _defaults(model, names) -> dict:
-    fields = [model._meta.get_field(name) for name in names]
-    return {f.attname: f.get_default() for f in fields}
+def _columns(model: type[Model], names: Iterable[str]) -> list[Field[Any, Any]]:
+    """The named fields that are columns of `model`, in the order named."""
+    by_name = {f.name: f for f in model._meta.concrete_fields}
+    return [by_name[name] for name in names]
+
+
+def _defaults(model: type[Model], names: Iterable[str]) -> dict[str, Any]:
+    return {f.attname: f.get_default() for f in _columns(model, names)}
 
 
 _PRODUCT_DEFAULTS = _defaults(Product, PRODUCT_FIELDS)
@@ -53,17 +60,17 @@ class CatalogueChanged(Exception):
 @dataclass(frozen=True)
 class NewVariant:
     handle: str  # its product's: new in the same batch or already in the store
-    values: dict  # VARIANT_FIELDS with sku and price; position follows the batch's order
+    values: dict[str, Any]  # VARIANT_FIELDS with sku and price; position follows the batch's order
 
 
 @dataclass
 class CatalogueBatch:
     """Product fields are keyed by attname (category_id); variant fields by VARIANT_FIELDS."""
 
-    products_new: dict[str, dict] = field(default_factory=dict)  # handle → fields
-    products_update: dict[int, dict] = field(default_factory=dict)  # product id → changes
+    products_new: dict[str, dict[str, Any]] = field(default_factory=dict)  # handle → fields
+    products_update: dict[int, dict[str, Any]] = field(default_factory=dict)  # id → changes
     variants_new: list[NewVariant] = field(default_factory=list)
-    variants_update: dict[int, dict] = field(default_factory=dict)  # variant id → changes
+    variants_update: dict[int, dict[str, Any]] = field(default_factory=dict)  # id → changes
 
 
 @dataclass
@@ -72,14 +79,22 @@ class BatchWritten:
     stock_flags_changed: list[ProductVariant]  # changed track/backorder flags, as now stored
 
 
-def _chunks(items: list, size: int = QUERY_CHUNK):
+T = TypeVar("T")
+
+
+def _chunks(items: list[T], size: int = QUERY_CHUNK) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
 @transaction.atomic
 def products_upsert_bulk(
-    *, store: Store, batch: CatalogueBatch, actor, reason: str, progress: Progress | None = None
+    *,
+    store: Store,
+    batch: CatalogueBatch,
+    actor: Actor,
+    reason: str,
+    progress: Progress | None = None,
 ) -> BatchWritten:
     """Write a batch, all or nothing; `progress` hears how many rows each step wrote.
 
@@ -99,21 +114,22 @@ def products_upsert_bulk(
     )
 
 
-def _check_product_fields(products: list[dict]) -> None:
+def _check_product_fields(products: list[dict[str, Any]]) -> None:
     unknown = {name for values in products for name in values} - set(_PRODUCT_DEFAULTS)
     if unknown:
         raise ApplicationError(f"Cannot set {', '.join(sorted(unknown))} of a product.")
 
 
 class _Writer:
-    def __init__(self, *, store: Store, actor, reason: str, progress: Progress | None):
+    def __init__(self, *, store: Store, actor: Actor, reason: str, progress: Progress | None):
         self.store = store
         self.now: datetime = timezone.now()
-        self.actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+        person = acting_person(actor)
+        self.actor_id = person.pk if person is not None else None
         self.reason = reason[:100]
         self.progress = progress or (lambda n: None)
 
-    def new_products(self, products: dict[str, dict]) -> dict[str, int]:
+    def new_products(self, products: dict[str, dict[str, Any]]) -> dict[str, int]:
         """handle → id of each new product."""
         bad = [handle for handle in products if not handle_is_valid(handle)]
         if bad:
@@ -134,7 +150,9 @@ class _Writer:
         self.progress(len(products))
         return ids
 
-    def new_variants(self, variants: list[NewVariant], product_ids: dict[str, int]) -> dict:
+    def new_variants(
+        self, variants: list[NewVariant], product_ids: dict[str, int]
+    ) -> dict[str, int]:
         missing = sorted({v.handle for v in variants} - set(product_ids))
         for chunk in _chunks(missing):
             product_ids.update(
@@ -171,9 +189,9 @@ class _Writer:
         self.progress(len(variants) % PROGRESS_EVERY)
         return tracked
 
-    def _next_positions(self, product_ids) -> dict[int, int]:
+    def _next_positions(self, product_ids: Iterable[int]) -> dict[int, int]:
         """New variants of a product that exists go after the ones it has."""
-        positions = {}
+        positions: dict[int, int] = {}
         for chunk in _chunks(sorted(set(product_ids))):
             positions.update(
                 ProductVariant.objects.filter(product_id__in=chunk)
@@ -184,14 +202,19 @@ class _Writer:
         return {product_id: top + 1 for product_id, top in positions.items()}
 
     def update_rows(
-        self, model, columns, updates: dict[int, dict], *, watch: frozenset = frozenset()
-    ) -> list[dict]:
+        self,
+        model: type[Product] | type[ProductVariant],
+        columns: tuple[str, ...],
+        updates: dict[int, dict[str, Any]],
+        *,
+        watch: frozenset[str] = frozenset(),
+    ) -> list[dict[str, Any]]:
         """Write changed fields, and a history row ("~") with the whole new state of each;
         returns the new states of the rows whose change touched a field in `watch`."""
-        watched: list[dict] = []
+        watched: list[dict[str, Any]] = []
         if not updates:
             return watched
-        attnames = [model._meta.get_field(name).attname for name in columns]
+        attnames = [f.attname for f in _columns(model, columns)]
         history = BulkWriter(model.history.model, [*columns, *_HISTORY_COLUMNS])
         for chunk in _chunks(sorted(updates)):
             rows = list(model.objects.filter(store=self.store, pk__in=chunk).values_list(*attnames))
@@ -213,5 +236,5 @@ class _Writer:
         history.flush()
         return watched
 
-    def _history_tail(self, kind: str) -> tuple:
+    def _history_tail(self, kind: str) -> tuple[datetime, str, str, int | None]:
         return (self.now, self.reason, kind, self.actor_id)

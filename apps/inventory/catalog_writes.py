@@ -8,45 +8,46 @@ import) and the test factories write variants through here; product_update, whic
 no variant, stays the catalogue's.
 """
 
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
 from django.db import transaction
 
 from apps.catalog import services as catalog
 from apps.catalog.models import Product, ProductVariant
 from apps.catalog.services_bulk import CatalogueBatch, Progress, products_upsert_bulk
+from apps.inventory.ledger import StockReference
 from apps.inventory.models import MovementReason
-from apps.inventory.services import (
-    StockChange,
-    StockReference,
-    stock_change_bulk,
-    stock_ensure,
-    stock_ensure_bulk,
-)
+from apps.inventory.services import StockChange, stock_change_bulk, stock_ensure, stock_ensure_bulk
 from apps.stores.models import Store
+from apps.stores.scoping import Actor
+
+P = ParamSpec("P")
+W = TypeVar("W", Product, ProductVariant)
 
 
-@transaction.atomic
-def product_create(**arguments) -> Product:
-    """apps.catalog.services.product_create, with Stock rows."""
-    product = catalog.product_create(**arguments)
-    stock_ensure(variants=product.variants.all())
-    return product
+def _with_stock_rows(
+    write: Callable[P, W], variants_of: Callable[[W], Iterable[ProductVariant]]
+) -> Callable[P, W]:
+    """The catalogue's `write` (its signature and docstring), then stock_ensure over the
+    variants it wrote, in one transaction."""
+
+    @wraps(write)
+    @transaction.atomic
+    def written(*args: P.args, **kwargs: P.kwargs) -> W:
+        result = write(*args, **kwargs)
+        stock_ensure(variants=variants_of(result))
+        return result
+
+    return written
 
 
-@transaction.atomic
-def variant_create(**arguments) -> ProductVariant:
-    """apps.catalog.services.variant_create, with a Stock row."""
-    variant = catalog.variant_create(**arguments)
-    stock_ensure(variants=[variant])
-    return variant
-
-
-@transaction.atomic
-def variant_update(**arguments) -> ProductVariant:
-    """apps.catalog.services.variant_update; tracking turned on creates the Stock row,
-    backorders turned off are refused while orders wait for units."""
-    variant = catalog.variant_update(**arguments)
-    stock_ensure(variants=[variant])
-    return variant
+product_create = _with_stock_rows(catalog.product_create, lambda product: product.variants.all())
+variant_create = _with_stock_rows(catalog.variant_create, lambda variant: [variant])
+# Tracking turned on creates the Stock row; backorders turned off are refused while orders
+# wait for units.
+variant_update = _with_stock_rows(catalog.variant_update, lambda variant: [variant])
 
 
 @transaction.atomic
@@ -56,7 +57,7 @@ def catalog_upsert_bulk(
     batch: CatalogueBatch,
     opening_counts: dict[str, int],
     stock_changes: list[StockChange],
-    actor,
+    actor: Actor,
     reference: StockReference,
     reason: str,
     progress: Progress | None = None,

@@ -1,26 +1,25 @@
-"""Stock writes. Every change to a Stock row happens here and writes a StockMovement in the
-same transaction. Rows are locked with SELECT ... FOR UPDATE in primary-key order, so two
-orders touching the same variants in any line order queue up instead of deadlocking."""
+"""Changes to what is on the shelf: a staff member's delivery, correction, damage or count,
+the file import's counts in bulk, and the Stock row every tracked variant has.
 
-import logging
-from collections import defaultdict
-from collections.abc import Iterable
+Every change locks its rows and writes a StockMovement in the same transaction
+(apps.inventory.ledger); what orders do to stock is apps.inventory.order_stock.
+"""
+
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple, TypeVar
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from apps.catalog.models import ProductVariant
 from apps.core.bulk import BulkWriter, update_from_values
-from apps.core.errors import ApplicationError, Conflict
+from apps.core.errors import ApplicationError
 from apps.core.sequences import reserve_ids
+from apps.inventory.ledger import StockReference, lock_stocks, move_stock
 from apps.inventory.models import STAFF_REASONS, MovementReason, Stock, StockMovement
-from apps.inventory.selectors import can_order
 from apps.stores.roles import Capability
-from apps.stores.scoping import require_capability
-
-logger = logging.getLogger(__name__)
+from apps.stores.scoping import Actor, acting_person, require_capability
 
 # The reason says which way the goods went: a delivery or a return can only add to the
 # shelf, damage can only take from it (a correction or a count may go either way).
@@ -28,109 +27,32 @@ ADDING_REASONS = frozenset({MovementReason.RECEIVED, MovementReason.RETURNED})
 REMOVING_REASONS = frozenset({MovementReason.DAMAGED})
 
 
-@dataclass(frozen=True)
-class StockReference:
-    """What caused a movement: an order, an import job… (inventory imports neither)."""
+class _OnHandChange(NamedTuple):
+    """A change of checked shape: a signed change, or a counted figure (`counted`)."""
 
-    type: str
-    id: str
+    figure: int
+    counted: bool
 
-
-@dataclass(frozen=True)
-class Shortage:
-    sku: str
-    requested: int
-    available: int
+    def applied_to(self, on_hand: int) -> int:
+        """The change it makes to a row that holds `on_hand`."""
+        return self.figure - on_hand if self.counted else self.figure
 
 
-class InsufficientStock(Conflict):
-    code = "insufficient_stock"
-
-    def __init__(self, shortages: list[Shortage]):
-        self.shortages = shortages
-        names = ", ".join(
-            f"{s.sku} (requested {s.requested}, available {s.available})" for s in shortages
-        )
-        super().__init__(
-            f"Not enough stock for {names}.",
-            extra={
-                "shortages": [
-                    {"sku": s.sku, "requested": s.requested, "available": s.available}
-                    for s in shortages
-                ]
-            },
-        )
-
-
-class StockRecordMissing(Conflict):
-    code = "no_stock_record"
-
-    def __init__(self, skus: list[str]):
-        self.skus = skus
-        super().__init__(
-            f"No stock record for {', '.join(skus)}: not for sale until its stock is set up."
-        )
-
-
-def _merge(lines: Iterable[tuple[int, int]]) -> dict[int, int]:
-    merged: dict[int, int] = defaultdict(int)
-    for variant_id, quantity in lines:
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
-            raise ApplicationError("Quantities must be whole numbers above zero.", code="invalid")
-        merged[variant_id] += quantity
-    return dict(merged)
-
-
-def _lock_stocks(variant_ids: Iterable[int]) -> list[Stock]:
-    """Lock the rows in pk order. Variants without a row are left out."""
-    return list(
-        Stock.objects.select_for_update(of=("self",))
-        .select_related("variant")
-        .filter(variant_id__in=set(variant_ids))
-        .order_by("pk")
-    )
-
-
-def _apply(
-    stock: Stock,
-    *,
-    on_hand_delta: int,
-    allocated_delta: int,
-    reason: str,
-    actor,
-    reference: StockReference | None,
-    note: str = "",
-) -> StockMovement:
-    """Move the counters of a locked row and describe the move in a (not yet saved) movement."""
-    Stock.objects.filter(pk=stock.pk).update(
-        on_hand=F("on_hand") + on_hand_delta, allocated=F("allocated") + allocated_delta
-    )
-    stock.on_hand += on_hand_delta
-    stock.allocated += allocated_delta
-    return StockMovement(
-        stock=stock,
-        store_id=stock.store_id,
-        reason=reason,
-        on_hand_delta=on_hand_delta,
-        allocated_delta=allocated_delta,
-        on_hand_after=stock.on_hand,
-        allocated_after=stock.allocated,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        reference_type=reference.type if reference else "",
-        reference_id=reference.id if reference else "",
-        note=note[:255],
-    )
-
-
-def _check_change(*, delta, set_on_hand, reason: str, allowed_reasons: set[str]) -> None:
+def _check_change(
+    *, delta: int | None, set_on_hand: int | None, reason: str, allowed_reasons: set[str]
+) -> _OnHandChange:
     """The shape of one on-hand change, for stock_adjust and stock_change_bulk alike."""
-    if (delta is None) == (set_on_hand is None):
+    if delta is not None and set_on_hand is None:
+        checked = _OnHandChange(delta, counted=False)
+    elif set_on_hand is not None and delta is None:
+        checked = _OnHandChange(set_on_hand, counted=True)
+    else:
         raise ApplicationError("Give either a change or a new on-hand figure.", code="invalid")
     if reason not in allowed_reasons:
         raise ApplicationError(f"{reason!r} is not a reason staff can record.", code="invalid")
-    for value in (delta, set_on_hand):
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            raise ApplicationError("Quantities must be whole numbers.", code="invalid")
+    if not isinstance(checked.figure, int) or isinstance(checked.figure, bool):
+        raise ApplicationError("Quantities must be whole numbers.", code="invalid")
+    return checked
 
 
 def on_hand_refusal(
@@ -171,7 +93,7 @@ def stock_ensure(*, variants: Iterable[ProductVariant]) -> None:
     variants = [v for v in variants if v.track_inventory]
     if not variants:
         return
-    existing = {s.variant_id: s for s in _lock_stocks(v.pk for v in variants)}
+    existing = {s.variant_id: s for s in lock_stocks(v.pk for v in variants)}
     missing = [
         Stock(variant=v, store_id=v.store_id, allow_backorder=v.allow_backorder)
         for v in variants
@@ -196,31 +118,28 @@ def stock_adjust(
     *,
     variant: ProductVariant,
     reason: str,
-    actor,
+    actor: Actor,
     delta: int | None = None,
     set_on_hand: int | None = None,
     note: str = "",
     reference: StockReference | None = None,
     allowed_reasons: Iterable[str] = STAFF_REASONS,
-    check_permission: bool = True,
 ) -> Stock:
     """A staff change to what is on the shelf: a delivery, a correction, damage, a count.
 
     Give either `delta` (+5 received, -2 damaged) or `set_on_hand` (a count). The actor needs
-    the stock capability in the variant's store; `check_permission` is off only for set-up
-    code with no person behind it (benchmarks, tests' fixtures).
+    the stock capability in the variant's store.
     """
-    if check_permission:
-        require_capability(actor, variant.store_id, Capability.ADJUST_STOCK)
-    _check_change(
+    require_capability(actor, variant.store_id, Capability.ADJUST_STOCK)
+    checked = _check_change(
         delta=delta, set_on_hand=set_on_hand, reason=reason, allowed_reasons=set(allowed_reasons)
     )
     if not variant.track_inventory:
         raise ApplicationError(f"{variant.sku} does not track inventory.", code="untracked")
     stock_ensure(variants=[variant])
-    (stock,) = _lock_stocks([variant.pk])
-    change = delta if delta is not None else set_on_hand - stock.on_hand
-    if change == 0 and delta is not None:
+    (stock,) = lock_stocks([variant.pk])
+    change = checked.applied_to(stock.on_hand)
+    if change == 0 and not checked.counted:
         raise ApplicationError("The change is zero: nothing to record.", code="invalid")
     refusal = on_hand_refusal(
         sku=variant.sku,
@@ -233,7 +152,7 @@ def stock_adjust(
     if refusal:
         code, message = refusal
         raise ApplicationError(f"{message}.", code=code)
-    movement = _apply(
+    movement = move_stock(
         stock,
         on_hand_delta=change,
         allocated_delta=0,
@@ -246,127 +165,27 @@ def stock_adjust(
     return stock
 
 
-def _refuse_unrecorded(variant_ids: set[int]) -> None:
-    """Refuse counted variants that have no Stock row: sold, they would go unallocated."""
-    skus = list(
-        ProductVariant.objects.filter(pk__in=variant_ids, track_inventory=True)
-        .order_by("sku")
-        .values_list("sku", flat=True)
-    )
-    if skus:
-        # The catalogue gives every counted variant its row; a missing one is a bug to fix.
-        logger.error("Tracked variants without a stock row refused: %s", ", ".join(skus))
-        raise StockRecordMissing(skus)
-
-
-@transaction.atomic
-def stock_allocate(
-    *, lines: Iterable[tuple[int, int]], actor, reference: StockReference
-) -> list[StockMovement]:
-    """Reserve stock for order lines, all or nothing. Names every short SKU."""
-    wanted = _merge(lines)
-    locked = _lock_stocks(wanted)
-    if len(locked) < len(wanted):
-        _refuse_unrecorded(wanted.keys() - {stock.variant_id for stock in locked})
-    # A row left over from when the variant was counted holds nothing back.
-    stocks = [stock for stock in locked if stock.variant.track_inventory]
-    shortages = [
-        Shortage(stock.variant.sku, wanted[stock.variant_id], stock.available)
-        for stock in stocks
-        if not can_order(stock.variant, wanted[stock.variant_id])
-    ]
-    if shortages:
-        raise InsufficientStock(sorted(shortages, key=lambda s: s.sku))
-    movements = [
-        _apply(
-            stock,
-            on_hand_delta=0,
-            allocated_delta=wanted[stock.variant_id],
-            reason=MovementReason.ORDER_ALLOCATED,
-            actor=actor,
-            reference=reference,
-        )
-        for stock in stocks
-    ]
-    return StockMovement.objects.bulk_create(movements)
-
-
-@transaction.atomic
-def stock_release(
-    *, lines: Iterable[tuple[int, int]], actor, reference: StockReference
-) -> list[StockMovement]:
-    """Give allocated stock back (an order was cancelled)."""
-    wanted = _merge(lines)
-    movements = []
-    for stock in _lock_stocks(wanted):
-        quantity = min(wanted[stock.variant_id], stock.allocated)
-        if quantity:
-            movements.append(
-                _apply(
-                    stock,
-                    on_hand_delta=0,
-                    allocated_delta=-quantity,
-                    reason=MovementReason.ORDER_RELEASED,
-                    actor=actor,
-                    reference=reference,
-                )
-            )
-    return StockMovement.objects.bulk_create(movements)
-
-
-@transaction.atomic
-def stock_consume(
-    *, lines: Iterable[tuple[int, int]], actor, reference: StockReference
-) -> list[StockMovement]:
-    """Goods leave the building: on hand and allocated both drop (an order shipped)."""
-    wanted = _merge(lines)
-    stocks = _lock_stocks(wanted)
-    short = [
-        Shortage(stock.variant.sku, wanted[stock.variant_id], stock.on_hand)
-        for stock in stocks
-        if stock.on_hand < wanted[stock.variant_id]
-    ]
-    if short:
-        # Only possible with backorders: the goods are not there to ship yet.
-        raise InsufficientStock(sorted(short, key=lambda s: s.sku))
-    movements = [
-        _apply(
-            stock,
-            on_hand_delta=-wanted[stock.variant_id],
-            allocated_delta=-min(wanted[stock.variant_id], stock.allocated),
-            reason=MovementReason.ORDER_SHIPPED,
-            actor=actor,
-            reference=reference,
-        )
-        for stock in stocks
-    ]
-    return StockMovement.objects.bulk_create(movements)
-
-
-@transaction.atomic
-def stock_restock(
-    *, lines: Iterable[tuple[int, int]], actor, reference: StockReference
-) -> list[StockMovement]:
-    """Returned goods go back on the shelf."""
-    wanted = _merge(lines)
-    movements = [
-        _apply(
-            stock,
-            on_hand_delta=wanted[stock.variant_id],
-            allocated_delta=0,
-            reason=MovementReason.RETURNED,
-            actor=actor,
-            reference=reference,
-        )
-        for stock in _lock_stocks(wanted)
-    ]
-    return StockMovement.objects.bulk_create(movements)
-
-
 # Bulk changes (imports, stocktakes). Same rules as stock_adjust, set-based, in chunks that
 # fit one query on every database.
 
 BULK_CHUNK = 2000
+_STOCK_COLUMNS = ["id", "variant", "store", "on_hand", "allocated", "allow_backorder", "updated_at"]
+_MOVEMENT_COLUMNS = [
+    "stock",
+    "store",
+    "reason",
+    "on_hand_delta",
+    "allocated_delta",
+    "on_hand_after",
+    "allocated_after",
+    "actor",
+    "reference_type",
+    "reference_id",
+    "note",
+    "created_at",
+]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -390,7 +209,7 @@ class StockChangesRefused(ApplicationError):
         super().__init__(f"Stock changes refused: {shown}{more}.", extra={"problems": problems})
 
 
-def _chunks(items: list, size: int = BULK_CHUNK):
+def _chunks(items: list[T], size: int = BULK_CHUNK) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -400,9 +219,7 @@ def stock_ensure_bulk(*, variants: Iterable[ProductVariant]) -> None:
     pass; the few existing rows whose backorder flag changed go through stock_ensure."""
     tracked = [v for v in variants if v.track_inventory]
     now = timezone.now()
-    writer = BulkWriter(
-        Stock, ["id", "variant", "store", "on_hand", "allocated", "allow_backorder", "updated_at"]
-    )
+    writer = BulkWriter(Stock, _STOCK_COLUMNS)
     for chunk in _chunks(tracked):
         existing = dict(
             Stock.objects.filter(variant_id__in=[v.pk for v in chunk]).values_list(
@@ -423,7 +240,7 @@ def stock_ensure_bulk(*, variants: Iterable[ProductVariant]) -> None:
 def stock_change_bulk(
     *,
     changes: Iterable[StockChange],
-    actor,
+    actor: Actor,
     reference: StockReference,
     allowed_reasons: Iterable[str] = (*STAFF_REASONS, MovementReason.IMPORT),
 ) -> int:
@@ -435,10 +252,22 @@ def stock_change_bulk(
     nothing. Any refused change (untracked variant, below zero, below what orders hold)
     refuses the whole batch, naming every SKU.
     """
-    allowed = set(allowed_reasons)
-    by_variant: dict[int, StockChange] = {}
+    by_variant = _one_change_per_variant(changes, set(allowed_reasons))
+    if not by_variant:
+        return 0
+    rows = _BulkRows.read(sorted(by_variant))
+    batch = _BulkBatch(by_variant, skus=rows.skus, actor=actor, reference=reference)
+    batch.create_missing(rows.missing)
+    batch.change_existing(rows.stock_pks)
+    return batch.write()
+
+
+def _one_change_per_variant(
+    changes: Iterable[StockChange], allowed: set[str]
+) -> dict[int, tuple[StockChange, _OnHandChange]]:
+    by_variant: dict[int, tuple[StockChange, _OnHandChange]] = {}
     for change in changes:
-        _check_change(
+        checked = _check_change(
             delta=change.delta,
             set_on_hand=change.set_on_hand,
             reason=change.reason,
@@ -446,58 +275,143 @@ def stock_change_bulk(
         )
         if change.variant_id in by_variant:
             raise ApplicationError("A variant appears twice in one bulk change.", code="invalid")
-        by_variant[change.variant_id] = change
-    if not by_variant:
-        return 0
+        by_variant[change.variant_id] = (change, checked)
+    return by_variant
 
-    problems: list[str] = []
-    variant_ids = sorted(by_variant)
-    skus: dict[int, str] = {}
-    stock_pks: list[int] = []
-    missing: list[tuple[int, int, bool]] = []
-    for chunk in _chunks(variant_ids):
-        variants = list(
-            ProductVariant.objects.filter(pk__in=chunk).values_list(
+
+@dataclass
+class _BulkRows:
+    """What the database holds for the variants of a bulk change."""
+
+    skus: dict[int, str]  # variant id → SKU
+    stock_pks: list[int]  # their existing Stock rows
+    missing: list[tuple[int, int, bool]]  # (variant id, store id, backorder) without a row
+
+    @classmethod
+    def read(cls, variant_ids: list[int]) -> "_BulkRows":
+        """Refuses unknown variants, and variants that do not track inventory by SKU."""
+        rows = cls(skus={}, stock_pks=[], missing=[])
+        problems: list[str] = []
+        for chunk in _chunks(variant_ids):
+            variants = ProductVariant.objects.filter(pk__in=chunk).values_list(
                 "pk", "sku", "store_id", "track_inventory", "allow_backorder"
             )
-        )
-        existing = dict(Stock.objects.filter(variant_id__in=chunk).values_list("variant_id", "pk"))
-        for pk, sku, store_id, track, backorder in variants:
-            skus[pk] = sku
-            if not track:
-                problems.append(f"{sku} does not track inventory")
-            elif pk not in existing:
-                missing.append((pk, store_id, backorder))
-        stock_pks.extend(existing.values())
-    unknown = set(variant_ids) - set(skus)
-    if unknown:
-        raise ApplicationError(f"Unknown variants: {sorted(unknown)[:20]}.", code="not_found")
-    if problems:
-        raise StockChangesRefused(problems)
+            existing = dict(
+                Stock.objects.filter(variant_id__in=chunk).values_list("variant_id", "pk")
+            )
+            for pk, sku, store_id, track, backorder in variants:
+                rows.skus[pk] = sku
+                if not track:
+                    problems.append(f"{sku} does not track inventory")
+                elif pk not in existing:
+                    rows.missing.append((pk, store_id, backorder))
+            rows.stock_pks.extend(existing.values())
+        unknown = set(variant_ids) - set(rows.skus)
+        if unknown:
+            raise ApplicationError(f"Unknown variants: {sorted(unknown)[:20]}.", code="not_found")
+        if problems:
+            raise StockChangesRefused(problems)
+        return rows
 
-    now = timezone.now()
-    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    updates: list[tuple[int, int]] = []
-    movements = BulkWriter(
-        StockMovement,
-        [
-            "stock",
-            "store",
-            "reason",
-            "on_hand_delta",
-            "allocated_delta",
-            "on_hand_after",
-            "allocated_after",
-            "actor",
-            "reference_type",
-            "reference_id",
-            "note",
-            "created_at",
-        ],
-    )
 
-    def movement(stock_id, store_id, change, delta, on_hand, allocated):
-        movements.add(
+class _BulkBatch:
+    """The rows and movements of one bulk change, every one checked before any is written."""
+
+    def __init__(
+        self,
+        by_variant: dict[int, tuple[StockChange, _OnHandChange]],
+        *,
+        skus: dict[int, str],
+        actor: Actor,
+        reference: StockReference,
+    ):
+        self.by_variant = by_variant
+        self.skus = skus
+        self.reference = reference
+        person = acting_person(actor)
+        self.actor_id = person.pk if person is not None else None
+        self.now = timezone.now()
+        self.problems: list[str] = []
+        self.new_stocks = BulkWriter(Stock, _STOCK_COLUMNS)
+        self.updates: list[tuple[int, int]] = []
+        self.movements = BulkWriter(StockMovement, _MOVEMENT_COLUMNS)
+
+    def create_missing(self, missing: list[tuple[int, int, bool]]) -> None:
+        """Rows created here are new in this transaction: nobody else can see or hold them, so
+        they are written with their final count instead of being created, locked and updated."""
+        for (variant_id, store_id, backorder), pk in zip(
+            missing, reserve_ids(Stock, len(missing)), strict=True
+        ):
+            change, checked = self.by_variant[variant_id]
+            delta = checked.applied_to(0)
+            refusal = on_hand_refusal(
+                sku=self.skus[variant_id],
+                reason=change.reason,
+                on_hand=0,
+                allocated=0,
+                allow_backorder=backorder,
+                new_on_hand=delta,
+            )
+            if refusal:
+                self.problems.append(refusal[1])
+                continue
+            self.new_stocks.add((pk, variant_id, store_id, delta, 0, backorder, self.now))
+            if delta:
+                self._movement(pk, store_id, change, delta, on_hand=delta, allocated=0)
+
+    def change_existing(self, stock_pks: list[int]) -> None:
+        for chunk in _chunks(sorted(stock_pks)):
+            locked = (
+                Stock.objects.select_for_update()
+                .filter(pk__in=chunk)
+                .order_by("pk")
+                .values_list(
+                    "pk", "variant_id", "store_id", "on_hand", "allocated", "allow_backorder"
+                )
+            )
+            for pk, variant_id, store_id, on_hand, allocated, backorder in locked:
+                change, checked = self.by_variant[variant_id]
+                delta = checked.applied_to(on_hand)
+                if delta == 0:
+                    continue
+                new_on_hand = on_hand + delta
+                refusal = on_hand_refusal(
+                    sku=self.skus[variant_id],
+                    reason=change.reason,
+                    on_hand=on_hand,
+                    allocated=allocated,
+                    allow_backorder=backorder,
+                    new_on_hand=new_on_hand,
+                )
+                if refusal:
+                    self.problems.append(refusal[1])
+                    continue
+                self.updates.append((pk, new_on_hand))
+                self._movement(
+                    pk, store_id, change, delta, on_hand=new_on_hand, allocated=allocated
+                )
+
+    def write(self) -> int:
+        """Refuses the whole batch if any change was refused; else writes it and returns the
+        number of movements."""
+        if self.problems:
+            raise StockChangesRefused(self.problems)
+        self.new_stocks.flush()
+        update_from_values(Stock, ("on_hand", "updated_at"), [(*u, self.now) for u in self.updates])
+        self.movements.flush()
+        return self.movements.written
+
+    def _movement(
+        self,
+        stock_id: int,
+        store_id: int,
+        change: StockChange,
+        delta: int,
+        *,
+        on_hand: int,
+        allocated: int,
+    ) -> None:
+        self.movements.add(
             (
                 stock_id,
                 store_id,
@@ -506,67 +420,10 @@ def stock_change_bulk(
                 0,
                 on_hand,
                 allocated,
-                actor_id,
-                reference.type,
-                reference.id,
+                self.actor_id,
+                self.reference.type,
+                self.reference.id,
                 change.note[:255],
-                now,
+                self.now,
             )
         )
-
-    # Rows created here are new in this transaction: nobody else can see or hold them, so
-    # they are written with their final count instead of being created, locked and updated.
-    new_stocks = BulkWriter(
-        Stock, ["id", "variant", "store", "on_hand", "allocated", "allow_backorder", "updated_at"]
-    )
-    for (variant_id, store_id, backorder), pk in zip(
-        missing, reserve_ids(Stock, len(missing)), strict=True
-    ):
-        change = by_variant[variant_id]
-        delta = change.delta if change.delta is not None else change.set_on_hand
-        refusal = on_hand_refusal(
-            sku=skus[variant_id],
-            reason=change.reason,
-            on_hand=0,
-            allocated=0,
-            allow_backorder=backorder,
-            new_on_hand=delta,
-        )
-        if refusal:
-            problems.append(refusal[1])
-            continue
-        new_stocks.add((pk, variant_id, store_id, delta, 0, backorder, now))
-        if delta:
-            movement(pk, store_id, change, delta, delta, 0)
-    for chunk in _chunks(sorted(stock_pks)):
-        locked = (
-            Stock.objects.select_for_update()
-            .filter(pk__in=chunk)
-            .order_by("pk")
-            .values_list("pk", "variant_id", "store_id", "on_hand", "allocated", "allow_backorder")
-        )
-        for pk, variant_id, store_id, on_hand, allocated, backorder in locked:
-            change = by_variant[variant_id]
-            delta = change.delta if change.delta is not None else change.set_on_hand - on_hand
-            if delta == 0:
-                continue
-            new_on_hand = on_hand + delta
-            refusal = on_hand_refusal(
-                sku=skus[variant_id],
-                reason=change.reason,
-                on_hand=on_hand,
-                allocated=allocated,
-                allow_backorder=backorder,
-                new_on_hand=new_on_hand,
-            )
-            if refusal:
-                problems.append(refusal[1])
-                continue
-            updates.append((pk, new_on_hand))
-            movement(pk, store_id, change, delta, new_on_hand, allocated)
-    if problems:
-        raise StockChangesRefused(problems)
-    new_stocks.flush()
-    update_from_values(Stock, ("on_hand", "updated_at"), [(*u, now) for u in updates])
-    movements.flush()
-    return movements.written

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -43,6 +45,8 @@ class Order(TimeStampedModel):
     placed_at = models.DateTimeField(_("placed at"))
 
     history = HistoricalRecords(excluded_fields=["request_fingerprint"])
+    # Added to the class by HistoricalRecords; declared here for the type checker.
+    save_without_historical_record: Callable[..., None]
 
     class Meta:
         verbose_name = _("order")

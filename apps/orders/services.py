@@ -9,20 +9,16 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from apps.catalog.models import ProductStatus, ProductVariant
 from apps.core.errors import ApplicationError, NotFound
+from apps.inventory.ledger import StockReference
 from apps.inventory.models import MovementReason
-from apps.inventory.services import (
-    StockReference,
-    stock_allocate,
-    stock_consume,
-    stock_release,
-    stock_restock,
-)
+from apps.inventory.order_stock import stock_allocate, stock_consume, stock_release, stock_restock
 from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine
 from apps.orders.pricing import order_price
 from apps.orders.signals import order_status_changed
@@ -30,6 +26,7 @@ from apps.orders.transitions import (
     PAYMENT_TRANSITIONS,
     OrderStatus,
     PaymentStatus,
+    Transition,
     find_transition,
     placed_message,
     status_change_message,
@@ -37,7 +34,8 @@ from apps.orders.transitions import (
 )
 from apps.stores.models import Store
 from apps.stores.roles import Capability
-from apps.stores.scoping import require_capability
+from apps.stores.scoping import Actor, acting_person, require_capability
+from apps.users.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +60,7 @@ def _reference(order: Order) -> StockReference:
     return StockReference("order", order.number)
 
 
-def clean_address(address: dict) -> dict:
+def clean_address(address: dict[str, Any]) -> dict[str, str]:
     """The shipping address as an order keeps it (ADDRESS_FIELDS, trimmed), or an error."""
     if not isinstance(address, dict):
         raise ApplicationError("The shipping address must be an object.", code="invalid_address")
@@ -101,7 +99,9 @@ def _merge_lines(lines: list[OrderLineInput]) -> dict[int, int]:
     return merged
 
 
-def _fingerprint(*, store: Store, merged: dict[int, int], address: dict, note: str, email: str):
+def _fingerprint(
+    *, store: Store, merged: dict[int, int], address: dict[str, str], note: str, email: str
+) -> str:
     payload = {
         "store": store.pk,
         "lines": sorted(merged.items()),
@@ -112,7 +112,7 @@ def _fingerprint(*, store: Store, merged: dict[int, int], address: dict, note: s
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def _replay(*, customer, idempotency_key: str, fingerprint: str) -> Order | None:
+def _replay(*, customer: User, idempotency_key: str, fingerprint: str) -> Order | None:
     existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
     if existing is not None and existing.request_fingerprint != fingerprint:
         raise IdempotencyKeyReused("This Idempotency-Key was already used for a different order.")
@@ -122,14 +122,13 @@ def _replay(*, customer, idempotency_key: str, fingerprint: str) -> Order | None
 def order_place(
     *,
     store: Store,
-    customer,
+    customer: User,
     lines: list[OrderLineInput],
-    shipping_address: dict,
+    shipping_address: dict[str, Any],
     email: str = "",
     phone: str = "",
     customer_note: str = "",
     idempotency_key: str = "",
-    actor=None,
 ) -> tuple[Order, bool]:
     """Place an order: prices and totals from the catalogue, every line allocated or none.
 
@@ -170,7 +169,6 @@ def order_place(
                 customer_note=customer_note,
                 idempotency_key=idempotency_key,
                 fingerprint=fingerprint,
-                actor=actor or customer,
             )
     except IntegrityError:
         if not idempotency_key:
@@ -187,16 +185,15 @@ def order_place(
 
 def _create_order(
     *,
-    store,
-    customer,
-    merged,
-    address,
-    email,
-    phone,
-    customer_note,
-    idempotency_key,
-    fingerprint,
-    actor,
+    store: Store,
+    customer: User,
+    merged: dict[int, int],
+    address: dict[str, str],
+    email: str,
+    phone: str,
+    customer_note: str,
+    idempotency_key: str,
+    fingerprint: str,
 ) -> Order:
     variants = {
         v.pk: v
@@ -230,23 +227,19 @@ def _create_order(
         request_fingerprint=fingerprint,
         placed_at=timezone.now(),
     )
-    _save_with_number(order, actor=actor)
+    _save_with_number(order, actor=customer)
     OrderLine.objects.bulk_create(OrderLine(order=order, **line._asdict()) for line in price.lines)
-    stock_allocate(
-        lines=list(merged.items()),
-        actor=actor,
-        reference=_reference(order),
-    )
+    stock_allocate(lines=list(merged.items()), actor=customer, reference=_reference(order))
     OrderEvent.objects.create(
         order=order,
         type=OrderEventType.PLACED,
         to_value=OrderStatus.PENDING,
-        actor=actor,
+        actor=customer,
         message=placed_message(
             line_count=len(price.lines), total=order.total, currency=order.currency
         ),
     )
-    transaction.on_commit(lambda: _notify(order, None, OrderStatus.PENDING, actor))
+    transaction.on_commit(lambda: _notify(order, None, OrderStatus.PENDING, customer))
     return order
 
 
@@ -259,7 +252,7 @@ def order_number(order: Order) -> str:
     return order_number_for(prefix=order.store.order_prefix, order_id=order.pk)
 
 
-def _save_with_number(order: Order, *, actor) -> None:
+def _save_with_number(order: Order, *, actor: User) -> None:
     """Number the order from its id: unique and readable, and no per-store counter row
     that every checkout of the store would have to queue on."""
     connection = connections[Order.objects.db]
@@ -273,15 +266,13 @@ def _save_with_number(order: Order, *, actor) -> None:
     # Without sequences the id exists only after the insert; history is written once the
     # real number is known, so the audit trail never shows the placeholder.
     order.number = f"new-{secrets.token_hex(14)}"
-    order.skip_history_when_saving = True
-    order.save(force_insert=True)
+    order.save_without_historical_record(force_insert=True)
     order.number = order_number(order)
-    order.save(update_fields=["number"])
-    del order.skip_history_when_saving
-    Order.history.bulk_history_create([order], default_user=_person(actor))
+    order.save_without_historical_record(update_fields=["number"])
+    Order.history.bulk_history_create([order], default_user=actor)
 
 
-def _notify(order: Order, source: str | None, target: str, actor) -> None:
+def _notify(order: Order, source: str | None, target: str, actor: Actor) -> None:
     logger.info("order %s: %s -> %s", order.number, source or "(new)", target)
     order_status_changed.send(sender=Order, order=order, source=source, target=target, actor=actor)
 
@@ -309,17 +300,41 @@ def order_transition(
     *,
     order: Order,
     to_status: str,
-    actor,
+    actor: Actor,
     tracking_number: str = "",
     restock: bool = True,
     message: str = "",
-    check_permission: bool = True,
 ) -> Order:
     """Move an order along the lifecycle table, with its stock side effect, atomically.
 
-    `check_permission` is off only for the customer cancelling their own order (the API
-    checks ownership) and for system jobs; staff surfaces always leave it on.
+    The actor needs the transition's capability in the order's store.
     """
+    locked, transition = _locked_transition(order, to_status)
+    require_capability(actor, locked.store_id, transition.capability)
+    return _move(
+        order,
+        locked,
+        transition,
+        actor=actor,
+        tracking_number=tracking_number,
+        restock=restock,
+        message=message,
+    )
+
+
+@transaction.atomic
+def order_cancel_by_customer(*, order: Order, customer: User) -> Order:
+    """A customer cancels their own order while the lifecycle table still allows it.
+
+    Owning the order is the permission: staff roles do not apply to customers.
+    """
+    if order.customer_id is None or order.customer_id != customer.pk:
+        raise NotFound("Order not found.")
+    locked, transition = _locked_transition(order, OrderStatus.CANCELLED)
+    return _move(order, locked, transition, actor=customer)
+
+
+def _locked_transition(order: Order, to_status: str) -> tuple[Order, Transition]:
     locked = _lock(order)
     transition = find_transition(locked.status, to_status)
     if transition is None:
@@ -329,17 +344,29 @@ def order_transition(
             f"it cannot become {str(target).lower()}.",
             code="illegal_transition",
         )
-    if check_permission:
-        require_capability(actor, locked.store_id, transition.capability)
+    return locked, transition
 
-    reference = _reference(locked)
+
+def _move(
+    order: Order,
+    locked: Order,
+    transition: Transition,
+    *,
+    actor: Actor,
+    tracking_number: str = "",
+    restock: bool = True,
+    message: str = "",
+) -> Order:
+    """Take the `locked` row along an allowed `transition`: stock, status, event, and the
+    notice after commit. `order`, the caller's copy, follows."""
     quantities = _line_quantities(locked)
     outcome = stock_outcome(transition, restock=restock) if quantities else None
     if outcome and outcome.reason:
-        _STOCK_MOVES[outcome.reason](lines=quantities, actor=actor, reference=reference)
+        move = _STOCK_MOVES[MovementReason(outcome.reason)]
+        move(lines=quantities, actor=actor, reference=_reference(locked))
 
-    source = locked.status
-    locked.status = to_status
+    source, target = locked.status, transition.target
+    locked.status = target
     update_fields = ["status", "updated_at"]
     tracking_number = (tracking_number or "").strip()
     if tracking_number:
@@ -351,34 +378,24 @@ def order_transition(
         order=locked,
         type=OrderEventType.STATUS_CHANGED,
         from_value=source,
-        to_value=to_status,
-        actor=_person(actor),
+        to_value=target,
+        actor=acting_person(actor),
         message=status_change_message(
             message=message,
             stock_note=outcome.note if outcome else "",
             tracking_number=tracking_number,
         ),
     )
-    transaction.on_commit(lambda: _notify(locked, source, to_status, actor))
+    transaction.on_commit(lambda: _notify(locked, source, target, actor))
     order.status = locked.status
     order.tracking_number = locked.tracking_number
     return locked
 
 
-def order_cancel_by_customer(*, order: Order, customer) -> Order:
-    """A customer cancels their own order while the lifecycle table still allows it.
-
-    Owning the order is the permission: staff roles do not apply to customers.
-    """
-    if customer is None or order.customer_id is None or order.customer_id != customer.pk:
-        raise NotFound("Order not found.")
-    return order_transition(
-        order=order, to_status=OrderStatus.CANCELLED, actor=customer, check_permission=False
-    )
-
-
 @transaction.atomic
-def order_set_payment_status(*, order: Order, to_status: str, actor, message: str = "") -> Order:
+def order_set_payment_status(
+    *, order: Order, to_status: str, actor: Actor, message: str = ""
+) -> Order:
     locked = _lock(order)
     capability = PAYMENT_TRANSITIONS.get((locked.payment_status, to_status))
     if capability is None:
@@ -396,7 +413,7 @@ def order_set_payment_status(*, order: Order, to_status: str, actor, message: st
         type=OrderEventType.PAYMENT,
         from_value=source,
         to_value=to_status,
-        actor=_person(actor),
+        actor=acting_person(actor),
         message=message.strip(),
     )
     order.payment_status = to_status
@@ -404,15 +421,11 @@ def order_set_payment_status(*, order: Order, to_status: str, actor, message: st
 
 
 @transaction.atomic
-def order_add_note(*, order: Order, actor, message: str) -> OrderEvent:
+def order_add_note(*, order: Order, actor: Actor, message: str) -> OrderEvent:
     message = (message or "").strip()
     if not message:
         raise ApplicationError("A note cannot be empty.", code="invalid")
     require_capability(actor, order.store_id, Capability.FULFIL_ORDERS)
     return OrderEvent.objects.create(
-        order=order, type=OrderEventType.NOTE, actor=_person(actor), message=message[:2000]
+        order=order, type=OrderEventType.NOTE, actor=acting_person(actor), message=message[:2000]
     )
-
-
-def _person(actor):
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None

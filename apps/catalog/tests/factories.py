@@ -4,6 +4,7 @@ import factory
 
 from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
 from apps.inventory.catalog_writes import product_create
+from apps.stores.scoping import SYSTEM
 from apps.stores.tests.factories import StoreFactory
 
 
@@ -33,8 +34,7 @@ def make_product(
     n = next(_counter)
     return product_create(
         store=store,
-        actor=None,
-        check_permission=False,
+        actor=SYSTEM,
         title=title or f"Product {n}",
         handle=f"product-{n}",
         category=category,

@@ -11,6 +11,7 @@ from apps.catalog.services_bulk import (
 )
 from apps.catalog.tests.factories import make_product
 from apps.core.errors import ApplicationError
+from apps.stores.scoping import SYSTEM
 from apps.stores.tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def upsert(store, **batch):
     return products_upsert_bulk(
-        store=store, batch=CatalogueBatch(**batch), actor=None, reason="Bulk test"
+        store=store, batch=CatalogueBatch(**batch), actor=SYSTEM, reason="Bulk test"
     )
 
 

@@ -9,17 +9,17 @@ from apps.catalog.services import product_create, product_update, variant_create
 from apps.catalog.tests.factories import CategoryFactory, make_product
 from apps.core.errors import ApplicationError, PermissionDenied
 from apps.stores.roles import Role
+from apps.stores.scoping import SYSTEM
 from apps.stores.tests.factories import StoreFactory, staff_member
 
 pytestmark = pytest.mark.django_db
 
 # Set-up and rule tests with no person behind them; the role check has its own test below.
-SYSTEM = {"actor": None, "check_permission": False}
 
 
 def test_product_needs_a_variant():
     with pytest.raises(ApplicationError) as error:
-        product_create(**SYSTEM, store=StoreFactory(), title="Mug", variants=[])
+        product_create(actor=SYSTEM, store=StoreFactory(), title="Mug", variants=[])
     assert error.value.code == "no_variants"
     assert not Product.objects.exists()
 
@@ -27,13 +27,15 @@ def test_product_needs_a_variant():
 def test_handle_defaults_to_the_slugged_title_and_is_unique_per_store():
     store, other = StoreFactory(), StoreFactory()
     product = product_create(
-        **SYSTEM, store=store, title="Blue Mug", variants=[{"sku": "M1", "price": 5}]
+        actor=SYSTEM, store=store, title="Blue Mug", variants=[{"sku": "M1", "price": 5}]
     )
     assert product.handle == "blue-mug"
-    product_create(**SYSTEM, store=other, title="Blue Mug", variants=[{"sku": "M1", "price": 5}])
+    product_create(
+        actor=SYSTEM, store=other, title="Blue Mug", variants=[{"sku": "M1", "price": 5}]
+    )
     with pytest.raises(ApplicationError):
         product_create(
-            **SYSTEM, store=store, title="Blue Mug", variants=[{"sku": "M2", "price": 5}]
+            actor=SYSTEM, store=store, title="Blue Mug", variants=[{"sku": "M2", "price": 5}]
         )
     assert Product.objects.filter(store=store).count() == 1
 
@@ -43,17 +45,17 @@ def test_sku_is_unique_per_store_only():
     product = make_product(store)
     sku = product.variants.get().sku
     with pytest.raises(ApplicationError) as error:
-        variant_create(**SYSTEM, product=product, sku=sku, price=Decimal("1"))
+        variant_create(actor=SYSTEM, product=product, sku=sku, price=Decimal("1"))
     assert error.value.code == "duplicate_sku"
     make_product(other, title="Other")
-    variant_create(**SYSTEM, product=make_product(other), sku=sku, price=Decimal("1"))
+    variant_create(actor=SYSTEM, product=make_product(other), sku=sku, price=Decimal("1"))
 
 
 @pytest.mark.parametrize("price", ["-1", "abc", "1.234", float("nan"), None])
 def test_bad_prices_are_refused(price):
     product = make_product(StoreFactory())
     with pytest.raises(ApplicationError) as error:
-        variant_create(**SYSTEM, product=product, sku="X", price=price)
+        variant_create(actor=SYSTEM, product=product, sku="X", price=price)
     assert error.value.code == "invalid_price"
     assert product.variants.count() == 1
 
@@ -72,13 +74,13 @@ def test_database_refuses_negative_prices_and_duplicate_skus():
 def test_updates_go_through_validation():
     product = make_product(StoreFactory())
     variant = product.variants.get()
-    variant_update(**SYSTEM, variant=variant, price="12.30", compare_at_price="15")
+    variant_update(actor=SYSTEM, variant=variant, price="12.30", compare_at_price="15")
     variant.refresh_from_db()
     assert variant.price == Decimal("12.30") and variant.compare_at_price == Decimal("15.00")
     with pytest.raises(ApplicationError):
-        product_update(**SYSTEM, product=product, store=StoreFactory())
+        product_update(actor=SYSTEM, product=product, store=StoreFactory())
     with pytest.raises(ApplicationError):
-        product_update(**SYSTEM, product=product, status="sold-out")
+        product_update(actor=SYSTEM, product=product, status="sold-out")
 
 
 def test_public_listing_shows_only_active_products_of_active_stores():

@@ -8,6 +8,7 @@ import pytest
 from apps.catalog.models import ProductVariant
 from apps.catalog.tests.factories import make_variant
 from apps.inventory.models import Stock, StockMovement
+from apps.inventory.order_stock import StockRecordMissing
 from apps.inventory.selectors import (
     available_units,
     available_units_expression,
@@ -16,7 +17,6 @@ from apps.inventory.selectors import (
     stock_filter_level,
     stock_level,
 )
-from apps.inventory.services import StockRecordMissing
 from apps.inventory.tables import STOCK_EXPORT_COLUMNS, stock_export_rows
 from apps.inventory.tests.factories import receive
 from apps.orders.models import Order, OrderLine

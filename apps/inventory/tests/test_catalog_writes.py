@@ -16,11 +16,11 @@ from apps.catalog.tests.factories import make_product
 from apps.inventory.catalog_writes import variant_create, variant_update
 from apps.inventory.models import Stock
 from apps.stores.roles import Role
+from apps.stores.scoping import SYSTEM
 from apps.stores.tests.factories import StoreFactory, staff_member
 
 pytestmark = pytest.mark.django_db
 
-SYSTEM = {"actor": None, "check_permission": False}
 # The functions that create or change variants, and the only modules that may call them.
 VARIANT_WRITES = {
     "apps.catalog.services": {"product_create", "variant_create", "variant_update"},
@@ -35,7 +35,7 @@ ALLOWED = {
 
 def test_the_catalogue_alone_writes_no_stock():
     product = make_product(StoreFactory())
-    variant = catalog.variant_create(**SYSTEM, product=product, sku="RAW-1", price=1)
+    variant = catalog.variant_create(actor=SYSTEM, product=product, sku="RAW-1", price=1)
     assert not Stock.objects.filter(variant=variant).exists()
 
 
@@ -44,12 +44,14 @@ def test_every_write_keeps_the_stock_row_in_step():
     untracked = product.variants.get()
     assert not Stock.objects.filter(variant__product=product).exists()
 
-    added = variant_create(**SYSTEM, product=product, sku="ADDED", price=1, allow_backorder=True)
+    added = variant_create(
+        actor=SYSTEM, product=product, sku="ADDED", price=1, allow_backorder=True
+    )
     assert Stock.objects.get(variant=added).allow_backorder is True
 
-    variant_update(**SYSTEM, variant=untracked, track_inventory=True)
+    variant_update(actor=SYSTEM, variant=untracked, track_inventory=True)
     assert Stock.objects.get(variant=untracked).allow_backorder is False
-    variant_update(**SYSTEM, variant=untracked, allow_backorder=True)
+    variant_update(actor=SYSTEM, variant=untracked, allow_backorder=True)
     assert Stock.objects.get(variant=untracked).allow_backorder is True
 
 

@@ -6,16 +6,13 @@ from django.db import IntegrityError, transaction
 from apps.catalog.tests.factories import make_variant
 from apps.core.errors import ApplicationError
 from apps.inventory.catalog_writes import variant_update
+from apps.inventory.ledger import StockReference
 from apps.inventory.models import MovementReason, Stock, StockMovement
-from apps.inventory.services import (
-    StockReference,
-    stock_adjust,
-    stock_allocate,
-    stock_consume,
-    stock_release,
-)
+from apps.inventory.order_stock import stock_allocate, stock_consume, stock_release
+from apps.inventory.services import stock_adjust
 from apps.inventory.tests.factories import receive
 from apps.stores.roles import Role
+from apps.stores.scoping import SYSTEM
 from apps.stores.tests.factories import StoreFactory, staff_member
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +67,7 @@ def test_adjust_writes_a_movement_with_reason_actor_and_result(variant):
 )
 def test_bad_adjustments_raise_and_change_nothing(variant, kwargs, code):
     with pytest.raises(ApplicationError) as error:
-        stock_adjust(variant=variant, actor=None, check_permission=False, **kwargs)
+        stock_adjust(variant=variant, actor=SYSTEM, **kwargs)
     assert error.value.code == code
     assert Stock.objects.get(variant=variant).on_hand == 0
     assert not StockMovement.objects.exists()
@@ -78,14 +75,13 @@ def test_bad_adjustments_raise_and_change_nothing(variant, kwargs, code):
 
 def test_on_hand_cannot_drop_below_what_orders_hold(variant):
     receive(variant, 5)
-    stock_allocate(lines=[(variant.pk, 4)], actor=None, reference=REF)
+    stock_allocate(lines=[(variant.pk, 4)], actor=SYSTEM, reference=REF)
     with pytest.raises(ApplicationError) as error:
         stock_adjust(
             variant=variant,
             delta=-2,
             reason=MovementReason.DAMAGED,
-            actor=None,
-            check_permission=False,
+            actor=SYSTEM,
         )
     assert error.value.code == "below_allocated"
 
@@ -100,9 +96,9 @@ def test_database_refuses_overselling_even_past_the_services(variant):
 
 def test_release_and_consume_keep_the_ledger(variant):
     receive(variant, 5)
-    stock_allocate(lines=[(variant.pk, 3)], actor=None, reference=REF)
-    stock_release(lines=[(variant.pk, 1)], actor=None, reference=REF)
-    stock_consume(lines=[(variant.pk, 2)], actor=None, reference=REF)
+    stock_allocate(lines=[(variant.pk, 3)], actor=SYSTEM, reference=REF)
+    stock_release(lines=[(variant.pk, 1)], actor=SYSTEM, reference=REF)
+    stock_consume(lines=[(variant.pk, 2)], actor=SYSTEM, reference=REF)
     stock = Stock.objects.get(variant=variant)
     assert (stock.on_hand, stock.allocated) == (3, 0)
     reasons = list(
@@ -116,9 +112,9 @@ def test_release_and_consume_keep_the_ledger(variant):
 
 def test_backorders_cannot_be_switched_off_while_outstanding():
     variant = make_variant(StoreFactory(), allow_backorder=True)
-    stock_allocate(lines=[(variant.pk, 2)], actor=None, reference=REF)
+    stock_allocate(lines=[(variant.pk, 2)], actor=SYSTEM, reference=REF)
     with pytest.raises(ApplicationError) as error:
-        variant_update(variant=variant, actor=None, check_permission=False, allow_backorder=False)
+        variant_update(variant=variant, actor=SYSTEM, allow_backorder=False)
     assert error.value.code == "backorders_outstanding"
 
 

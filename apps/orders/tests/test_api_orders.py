@@ -361,12 +361,12 @@ def test_hand_built_order_answer_matches_its_declared_fields(shop):
 
     from apps.orders.api.serializers import CustomerOrderSerializer
     from apps.orders.selectors import order_detail_for_customer
-    from apps.orders.services import order_transition
+    from apps.orders.services import order_cancel_by_customer
 
     store, variant = shop
     ann = UserFactory()
     placed = place_order(store, [(variant, 2)], customer=ann, customer_note="Leave at door")
-    order_transition(order=placed, to_status="cancelled", actor=ann, check_permission=False)
+    order_cancel_by_customer(order=placed, customer=ann)
     order = order_detail_for_customer(customer=ann).get(pk=placed.pk)
     serializer = CustomerOrderSerializer()
     by_hand = serializer.to_representation(order)

@@ -15,7 +15,7 @@ from django.db.models import Sum
 from apps.catalog.tests.factories import make_variant
 from apps.core.errors import ApplicationError
 from apps.inventory.models import Stock
-from apps.inventory.services import InsufficientStock
+from apps.inventory.order_stock import InsufficientStock
 from apps.inventory.tests.factories import receive
 from apps.orders.models import Order, OrderLine
 from apps.orders.services import OrderLineInput, order_place, order_transition

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from apps.catalog.tests.factories import make_product, make_variant
 from apps.core.errors import ApplicationError, PermissionDenied
 from apps.inventory.models import MovementReason, Stock, StockMovement
-from apps.inventory.services import InsufficientStock
+from apps.inventory.order_stock import InsufficientStock
 from apps.inventory.tests.factories import receive
 from apps.orders.models import Order, OrderEvent, OrderEventType
 from apps.orders.services import (
