@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
-from apps.stores.scoping import scope_queryset
+from apps.stores.scoping import Viewer, scope_queryset
 
 
 def category_descendant_ids(category: Category) -> list[int]:
@@ -18,11 +18,11 @@ def category_descendant_ids(category: Category) -> list[int]:
     return ids
 
 
-def product_list_for_staff(*, user) -> QuerySet[Product]:
+def product_list_for_staff(*, user: Viewer) -> QuerySet[Product]:
     return scope_queryset(Product.objects.select_related("store", "category"), user)
 
 
-def variant_list_for_staff(*, user) -> QuerySet[ProductVariant]:
+def variant_list_for_staff(*, user: Viewer) -> QuerySet[ProductVariant]:
     return scope_queryset(ProductVariant.objects.select_related("product", "store", "stock"), user)
 
 

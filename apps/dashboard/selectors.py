@@ -8,17 +8,19 @@ the number of orders.
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
+from django.http import HttpRequest
 from django.utils import timezone
 
 from apps.inventory.models import Stock
 from apps.inventory.selectors import available_units_expression, stock_filter_level
 from apps.orders.models import Order, OrderLine
 from apps.orders.transitions import OrderStatus
-from apps.stores.scoping import current_store_id, scope_to_current_store, store_ids_for
+from apps.stores.scoping import Viewer, current_store_id, scope_to_current_store, store_ids_for
 
 # Cancelled orders never became sales; returned ones were sales that came back.
 NOT_SALES = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
@@ -62,13 +64,13 @@ class Dashboard:
     low_stock: int
     low_stock_items: list[Stock]
     out_of_stock_items: list[Stock]
-    top_products: list[dict]
+    top_products: list[dict[str, Any]]
     chart_days: list[date]
     chart_series: dict[str, list[Decimal]] = field(default_factory=dict)
     computed_at: datetime | None = None
 
 
-def scoped_store_ids(*, user, request=None) -> list[int] | None:
+def scoped_store_ids(*, user: Viewer, request: HttpRequest | None = None) -> list[int] | None:
     """The stores the dashboard covers (the key of its cache): the one chosen in the switcher,
     or all the user's."""
     selected = current_store_id(request) if request is not None else None
@@ -78,12 +80,12 @@ def scoped_store_ids(*, user, request=None) -> list[int] | None:
     return None if store_ids is None else sorted(store_ids)
 
 
-def pending_order_count(*, user, request=None) -> int:
+def pending_order_count(*, user: Viewer, request: HttpRequest | None = None) -> int:
     pending = Order.objects.filter(status=OrderStatus.PENDING)
     return scope_to_current_store(pending, user, request).count()
 
 
-def _daily_rollup(orders: QuerySet, *, since: date, now: datetime) -> list[dict]:
+def _daily_rollup(orders: QuerySet[Order], *, since: date, now: datetime) -> list[dict[str, Any]]:
     """One scan of the last 60 days: per currency, day and status, the number of orders, their
     total, and the part placed before this time of day (to cut a previous period where the
     current one stands). Everything else on the dashboard is summed from these few rows."""
@@ -106,15 +108,15 @@ def _day_start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
-def _sales(rows: list[dict], today: date) -> list[CurrencySales]:
+def _sales(rows: list[dict[str, Any]], today: date) -> list[CurrencySales]:
     zero = Decimal("0")
     spans = {"today": 1, "week": 7, "month": CHART_DAYS}
-    by_currency: dict[str, list[dict]] = {}
+    by_currency: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         if row["status"] not in NOT_SALES:
             by_currency.setdefault(row["currency"], []).append(row)
 
-    def period(name, currency_rows):
+    def period(name: str, currency_rows: list[dict[str, Any]]) -> Period:
         span = spans[name]
         start = today - timedelta(days=span - 1)
         previous_start = start - timedelta(days=span)
@@ -153,14 +155,16 @@ def _sales(rows: list[dict], today: date) -> list[CurrencySales]:
     return result
 
 
-def dashboard_data(*, user, request=None, now: datetime | None = None) -> Dashboard:
+def dashboard_data(
+    *, user: Viewer, request: HttpRequest | None = None, now: datetime | None = None
+) -> Dashboard:
     """The dashboard of the user's stores. The heavy part (sales, chart, top products, stock
     lists) is cached for CACHE_SECONDS per set of stores; orders waiting for action are
     always live."""
     store_ids = scoped_store_ids(user=user, request=request)
     now = now or timezone.now()
     key = f"nexus:dashboard:{'all' if store_ids is None else ','.join(map(str, store_ids))}"
-    data = cache.get(key)
+    data: Dashboard | None = cache.get(key)
     if data is None:
         data = _compute(user, request, now)
         cache.set(key, data, CACHE_SECONDS)
@@ -171,7 +175,7 @@ def dashboard_data(*, user, request=None, now: datetime | None = None) -> Dashbo
     return data
 
 
-def _compute(user, request, now: datetime) -> Dashboard:
+def _compute(user: Viewer, request: HttpRequest | None, now: datetime) -> Dashboard:
     today = timezone.localdate(now)
     month_start = today - timedelta(days=CHART_DAYS - 1)
     orders = scope_to_current_store(Order.objects.all(), user, request)

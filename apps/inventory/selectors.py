@@ -8,7 +8,7 @@ from django.db.models.lookups import Exact, GreaterThan, IsNull, LessThanOrEqual
 
 from apps.catalog.models import ProductVariant
 from apps.inventory.models import Stock, StockMovement
-from apps.stores.scoping import scope_queryset
+from apps.stores.scoping import Viewer, scope_queryset
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def can_order_condition() -> Q:
     )
 
 
-def stock_list_for_staff(*, user) -> QuerySet[Stock]:
+def stock_list_for_staff(*, user: Viewer) -> QuerySet[Stock]:
     return scope_queryset(
         Stock.objects.select_related("variant", "variant__product", "store"), user
     ).annotate(available_units=available_units_expression())
@@ -106,7 +106,7 @@ def stock_level(stock: Stock) -> str:
     return "in"
 
 
-def movement_list_for_staff(*, user) -> QuerySet[StockMovement]:
+def movement_list_for_staff(*, user: Viewer) -> QuerySet[StockMovement]:
     return scope_queryset(
         StockMovement.objects.select_related("stock__variant", "actor", "store"), user
     )

@@ -4,14 +4,15 @@ from django.db.models import Prefetch, QuerySet
 
 from apps.orders.models import Order, OrderEvent, OrderEventType
 from apps.orders.transitions import PAYMENT_TRANSITIONS, Transition, transitions_from
-from apps.stores.scoping import scope_queryset, user_can
+from apps.stores.scoping import Viewer, scope_queryset, user_can
+from apps.users.models import User
 
 
-def order_list_for_staff(*, user) -> QuerySet[Order]:
+def order_list_for_staff(*, user: Viewer) -> QuerySet[Order]:
     return scope_queryset(Order.objects.select_related("store", "customer"), user)
 
 
-def order_detail_queryset(*, user) -> QuerySet[Order]:
+def order_detail_queryset(*, user: Viewer) -> QuerySet[Order]:
     return order_list_for_staff(user=user).prefetch_related(
         "lines",
         Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
@@ -26,11 +27,11 @@ CUSTOMER_EVENT_TYPES = (
 )
 
 
-def order_list_for_customer(*, customer) -> QuerySet[Order]:
+def order_list_for_customer(*, customer: User) -> QuerySet[Order]:
     return Order.objects.filter(customer=customer).select_related("store")
 
 
-def order_detail_for_customer(*, customer) -> QuerySet[Order]:
+def order_detail_for_customer(*, customer: User) -> QuerySet[Order]:
     """The customer's orders with their lines and the part of the timeline they may see
     (in `customer_timeline`)."""
     return order_list_for_customer(customer=customer).prefetch_related(
@@ -43,14 +44,14 @@ def order_detail_for_customer(*, customer) -> QuerySet[Order]:
     )
 
 
-def allowed_transitions(*, order: Order, user) -> list[Transition]:
+def allowed_transitions(*, order: Order, user: Viewer) -> list[Transition]:
     """The transitions the table allows from the order's status and the user's role permits."""
     return [
         t for t in transitions_from(order.status) if user_can(user, order.store_id, t.capability)
     ]
 
 
-def allowed_payment_statuses(*, order: Order, user) -> list[str]:
+def allowed_payment_statuses(*, order: Order, user: Viewer) -> list[str]:
     """The payment statuses the table allows next and the user's role permits."""
     return [
         target

@@ -3,6 +3,7 @@ an order along it; surfaces read this table to decide which buttons to show."""
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.money import format_money
 from apps.inventory.models import MovementReason
 from apps.stores.roles import Capability
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class OrderStatus(models.TextChoices):
@@ -40,7 +44,8 @@ class Transition:
     target: str
     capability: Capability
     stock_effect: str
-    label: str
+    # Lazy: translated when a page shows it, in the reader's language.
+    label: "StrOrPromise"
 
 
 TRANSITIONS: tuple[Transition, ...] = (

@@ -10,7 +10,6 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -21,14 +20,12 @@ from django.utils.translation import gettext as _
 from apps.core.errors import ApplicationError, NotFound
 from apps.stores.models import InvitationStatus, Store, StoreInvitation, StoreMembership
 from apps.stores.roles import Capability, Role
-from apps.stores.scoping import forget_store_roles, require_capability
-from apps.users.models import canonical_email
+from apps.stores.scoping import Actor, acting_person, forget_store_roles, require_capability
+from apps.users.models import User, canonical_email
 from apps.users.services import password_check
 
-User = get_user_model()
 
-
-def staff_access_sync(*, user) -> None:
+def staff_access_sync(*, user: User) -> None:
     """The back office opens to operators and to people with at least one store role."""
     is_staff = user.is_superuser or user.memberships.exists()
     if user.is_staff != is_staff:
@@ -37,7 +34,7 @@ def staff_access_sync(*, user) -> None:
     forget_store_roles(user)
 
 
-def membership_create(*, user, store: Store, role: str) -> StoreMembership:
+def membership_create(*, user: User, store: Store, role: str) -> StoreMembership:
     """A role for a person who proved their address (invitation acceptance) or for the demo
     seeder. No surface calls this for someone else: staff are invited."""
     membership = StoreMembership.objects.create(user=user, store=store, role=role)
@@ -51,7 +48,9 @@ def _keeps_an_owner(membership: StoreMembership) -> bool:
 
 
 @transaction.atomic
-def membership_change_role(*, membership: StoreMembership, role: str, actor) -> StoreMembership:
+def membership_change_role(
+    *, membership: StoreMembership, role: str, actor: Actor
+) -> StoreMembership:
     require_capability(actor, membership.store_id, Capability.MANAGE_STORE)
     if role not in Role.values:
         raise ApplicationError(_("Unknown role: %(role)s.") % {"role": role}, code="invalid_role")
@@ -65,7 +64,7 @@ def membership_change_role(*, membership: StoreMembership, role: str, actor) -> 
 
 
 @transaction.atomic
-def membership_remove(*, membership: StoreMembership, actor) -> None:
+def membership_remove(*, membership: StoreMembership, actor: Actor) -> None:
     require_capability(actor, membership.store_id, Capability.MANAGE_STORE)
     membership = StoreMembership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == Role.OWNER and not _keeps_an_owner(membership):
@@ -106,7 +105,7 @@ def _send_invitation(invitation: StoreInvitation, token: str, link_base: str) ->
 
 @transaction.atomic
 def invitation_create(
-    *, store: Store, email: str, role: str, actor, link_base: str
+    *, store: Store, email: str, role: str, actor: Actor, link_base: str
 ) -> StoreInvitation:
     """Invite an address to a role; the e-mail leaves after commit. `link_base` is the
     back office's origin as the inviter reached it (https://nexus.example.com)."""
@@ -118,7 +117,9 @@ def invitation_create(
         raise ApplicationError(
             _("This person already has a role in this store."), code="already_member"
         )
-    invitation = StoreInvitation(store=store, email=email, role=role, invited_by=actor)
+    invitation = StoreInvitation(
+        store=store, email=email, role=role, invited_by=acting_person(actor)
+    )
     token = _new_token(invitation)
     try:
         with transaction.atomic():
@@ -132,13 +133,15 @@ def invitation_create(
     return invitation
 
 
-def _locked_for(actor, invitation: StoreInvitation) -> StoreInvitation:
+def _locked_for(actor: Actor, invitation: StoreInvitation) -> StoreInvitation:
     require_capability(actor, invitation.store_id, Capability.MANAGE_STORE)
     return StoreInvitation.objects.select_for_update().select_related("store").get(pk=invitation.pk)
 
 
 @transaction.atomic
-def invitation_resend(*, invitation: StoreInvitation, actor, link_base: str) -> StoreInvitation:
+def invitation_resend(
+    *, invitation: StoreInvitation, actor: Actor, link_base: str
+) -> StoreInvitation:
     """A fresh link and a fresh expiry; the old link stops working."""
     invitation = _locked_for(actor, invitation)
     if invitation.status in (InvitationStatus.ACCEPTED, InvitationStatus.REVOKED):
@@ -152,7 +155,7 @@ def invitation_resend(*, invitation: StoreInvitation, actor, link_base: str) -> 
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: StoreInvitation, actor) -> StoreInvitation:
+def invitation_revoke(*, invitation: StoreInvitation, actor: Actor) -> StoreInvitation:
     invitation = _locked_for(actor, invitation)
     if invitation.status == InvitationStatus.ACCEPTED:
         raise ApplicationError(
@@ -175,7 +178,7 @@ def invitation_for_token(token: str) -> StoreInvitation:
     return invitation
 
 
-def account_for_invitation(invitation: StoreInvitation):
+def account_for_invitation(invitation: StoreInvitation) -> User | None:
     return User.objects.filter(email__iexact=invitation.email).first()
 
 
@@ -188,7 +191,7 @@ def _pending_locked(token: str) -> StoreInvitation:
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, user) -> StoreMembership:
+def invitation_accept(*, token: str, user: User) -> StoreMembership:
     """The signed-in holder of the invited address takes the role."""
     invitation = _pending_locked(token)
     if canonical_email(user.email) != invitation.email:

@@ -1,24 +1,24 @@
 """User writes: customer sign-up, profile changes, password reset, token revocation."""
 
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.forms.utils import ErrorList
+from django.http import HttpRequest
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
 from apps.users.forms import NexusPasswordResetForm, NexusSetPasswordForm
-from apps.users.models import canonical_email
-
-User = get_user_model()
+from apps.users.models import User, canonical_email
 
 PROFILE_FIELDS = ("first_name", "last_name", "phone")
 
 
-def password_check(password: str, *, candidate) -> None:
+def password_check(password: str, *, candidate: User) -> None:
     """AUTH_PASSWORD_VALIDATORS against the account-to-be, so that a password resembling its
     own e-mail or name is refused; the refusal names the `password` field."""
     try:
@@ -39,7 +39,7 @@ def _email_taken() -> ApplicationError:
 @transaction.atomic
 def customer_register(
     *, email: str, password: str, first_name: str = "", last_name: str = "", phone: str = ""
-):
+) -> User:
     """Create a customer account (no staff flag, no store membership).
 
     The password goes through Django's AUTH_PASSWORD_VALIDATORS, with the new user's own
@@ -64,7 +64,7 @@ def customer_register(
         raise _email_taken() from None
 
 
-def user_update_profile(*, user, **changes):
+def user_update_profile(*, user: User, **changes: str) -> User:
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ApplicationError(
@@ -77,13 +77,15 @@ def user_update_profile(*, user, **changes):
     return user
 
 
-def user_tokens_revoke(*, user) -> None:
+def user_tokens_revoke(*, user: User) -> None:
     """Sign the person out of every API client: tokens issued before now stop working."""
     User.objects.filter(pk=user.pk).update(token_generation=F("token_generation") + 1)
     user.refresh_from_db(fields=["token_generation"])
 
 
-def password_reset_request(*, email: str, request, for_storefront: bool = False) -> None:
+def password_reset_request(
+    *, email: str, request: HttpRequest, for_storefront: bool = False
+) -> None:
     """E-mail a one-time reset link if an active account uses the address; say nothing
     either way, so the answer never tells whether the address has an account."""
     form = NexusPasswordResetForm(data={"email": email}, for_storefront=for_storefront)
@@ -102,7 +104,7 @@ def _invalid_reset_link() -> ApplicationError:
     )
 
 
-def password_reset_confirm(*, uidb64: str, token: str, new_password: str):
+def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> User:
     """Set a new password from a reset link; the link, and every token, dies with the old one."""
     try:
         user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)), is_active=True)
@@ -114,10 +116,13 @@ def password_reset_confirm(*, uidb64: str, token: str, new_password: str):
         user, data={"new_password1": new_password, "new_password2": new_password}
     )
     if not form.is_valid():
-        messages = form.errors.get("new_password2") or form.errors.get("new_password1")
+        errors = form.errors.get("new_password2") or form.errors.get("new_password1") or ErrorList()
+        # An ErrorList yields its messages as text.
+        messages = [str(message) for message in errors]
         raise ApplicationError(
             " ".join(messages),
             code="invalid_password",
-            extra={"fields": {"new_password": list(messages)}},
+            extra={"fields": {"new_password": messages}},
         )
-    return form.save()
+    form.save()
+    return user
