@@ -73,6 +73,12 @@ def test_bad_adjustments_raise_and_change_nothing(variant, kwargs, code):
     assert not StockMovement.objects.exists()
 
 
+def test_set_up_writes_record_no_person(variant):
+    receive(variant, 3)
+    stock_allocate(lines=[(variant.pk, 1)], actor=SYSTEM, reference=REF)
+    assert [m.actor for m in StockMovement.objects.filter(stock__variant=variant)] == [None, None]
+
+
 def test_on_hand_cannot_drop_below_what_orders_hold(variant):
     receive(variant, 5)
     stock_allocate(lines=[(variant.pk, 4)], actor=SYSTEM, reference=REF)

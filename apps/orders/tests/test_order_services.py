@@ -259,6 +259,18 @@ def test_roles_gate_transitions(store):
     assert order.status == OrderStatus.CONFIRMED
 
 
+def test_owning_an_order_is_no_store_role(store):
+    """Only order_cancel_by_customer takes ownership as the permission."""
+    customer = UserFactory()
+    v = make_variant(store)
+    receive(v, 5)
+    order = place_order(store, [(v, 1)], customer=customer)
+    with pytest.raises(PermissionDenied):
+        order_transition(order=order, to_status=OrderStatus.CANCELLED, actor=customer)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING
+
+
 def test_payment_moves_separately_and_is_on_the_timeline(store, manager):
     v = make_variant(store)
     receive(v, 5)

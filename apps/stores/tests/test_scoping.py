@@ -10,6 +10,8 @@ from apps.orders.tests.factories import place_order
 from apps.stores.models import StoreMembership
 from apps.stores.roles import ROLE_CAPABILITIES, Capability, Role
 from apps.stores.scoping import (
+    SYSTEM,
+    acting_person,
     get_scoped_or_404,
     require_capability,
     scope_queryset,
@@ -120,6 +122,18 @@ def test_another_stores_object_is_not_found_and_roles_are_enforced(two_stores):
     order_a = get_scoped_or_404(Order.objects.all(), viewer, pk=Order.objects.get(store=store_a).pk)
     with pytest.raises(PermissionDenied):
         require_capability(viewer, order_a.store_id, Capability.FULFIL_ORDERS)
+
+
+def test_system_passes_every_check_without_being_a_person(two_stores, django_assert_num_queries):
+    store_a, _ = two_stores
+    with django_assert_num_queries(0):
+        for capability in Capability:
+            require_capability(SYSTEM, store_a, capability)
+    assert acting_person(SYSTEM) is None
+    nobody = UserFactory()
+    assert acting_person(nobody) == nobody
+    with pytest.raises(PermissionDenied):
+        require_capability(nobody, store_a, Capability.VIEW)
 
 
 def test_roles_are_read_once_per_user_object(two_stores, django_assert_num_queries):
