@@ -1,5 +1,6 @@
 """What an order's lifecycle does to stock: placing allocates, cancelling releases, shipping
-consumes, a return restocks. apps.orders.services calls these inside the order's transaction.
+consumes, a return restocks. apps.orders.services calls these inside the order's transaction;
+the demo seeder replays order_movement and can_ship in memory for its bulk writes.
 """
 
 import logging
@@ -12,7 +13,7 @@ from django.db import transaction
 from apps.catalog.models import ProductVariant
 from apps.core.errors import ApplicationError, Conflict
 from apps.inventory.ledger import StockReference, lock_stocks, move_stock
-from apps.inventory.models import MovementReason, StockMovement
+from apps.inventory.models import MovementReason, Stock, StockMovement
 from apps.inventory.selectors import can_order
 from apps.stores.scoping import Actor
 
@@ -55,6 +56,52 @@ class StockRecordMissing(Conflict):
         )
 
 
+def order_movement(reason: str, *, quantity: int, stock: Stock) -> tuple[int, int]:
+    """(on-hand change, allocated change) that an order line of `quantity` makes on `stock`."""
+    if reason == MovementReason.ORDER_ALLOCATED:
+        return 0, quantity
+    # An order gives back at most what the row still holds for orders.
+    if reason == MovementReason.ORDER_RELEASED:
+        return 0, -min(quantity, stock.allocated)
+    if reason == MovementReason.ORDER_SHIPPED:
+        return -quantity, -min(quantity, stock.allocated)
+    if reason == MovementReason.RETURNED:
+        return quantity, 0
+    raise ValueError(f"{reason!r} is not a movement of an order")
+
+
+def can_ship(stock: Stock, quantity: int) -> bool:
+    """Goods leave from the shelf: under backorder an order may hold more than is on it."""
+    return stock.on_hand >= quantity
+
+
+def _order_moves(
+    stocks: list[Stock],
+    reason: str,
+    wanted: dict[int, int],
+    actor: Actor,
+    reference: StockReference,
+) -> list[StockMovement]:
+    """Move each locked row by order_movement; a move that changes nothing is not written."""
+    movements = []
+    for stock in stocks:
+        on_hand_delta, allocated_delta = order_movement(
+            reason, quantity=wanted[stock.variant_id], stock=stock
+        )
+        if on_hand_delta or allocated_delta:
+            movements.append(
+                move_stock(
+                    stock,
+                    on_hand_delta=on_hand_delta,
+                    allocated_delta=allocated_delta,
+                    reason=reason,
+                    actor=actor,
+                    reference=reference,
+                )
+            )
+    return StockMovement.objects.bulk_create(movements)
+
+
 def _merge(lines: Iterable[tuple[int, int]]) -> dict[int, int]:
     merged: dict[int, int] = defaultdict(int)
     for variant_id, quantity in lines:
@@ -95,18 +142,7 @@ def stock_allocate(
     ]
     if shortages:
         raise InsufficientStock(sorted(shortages, key=lambda s: s.sku))
-    movements = [
-        move_stock(
-            stock,
-            on_hand_delta=0,
-            allocated_delta=wanted[stock.variant_id],
-            reason=MovementReason.ORDER_ALLOCATED,
-            actor=actor,
-            reference=reference,
-        )
-        for stock in stocks
-    ]
-    return StockMovement.objects.bulk_create(movements)
+    return _order_moves(stocks, MovementReason.ORDER_ALLOCATED, wanted, actor, reference)
 
 
 @transaction.atomic
@@ -115,21 +151,9 @@ def stock_release(
 ) -> list[StockMovement]:
     """Give allocated stock back (an order was cancelled)."""
     wanted = _merge(lines)
-    movements = []
-    for stock in lock_stocks(wanted):
-        quantity = min(wanted[stock.variant_id], stock.allocated)
-        if quantity:
-            movements.append(
-                move_stock(
-                    stock,
-                    on_hand_delta=0,
-                    allocated_delta=-quantity,
-                    reason=MovementReason.ORDER_RELEASED,
-                    actor=actor,
-                    reference=reference,
-                )
-            )
-    return StockMovement.objects.bulk_create(movements)
+    return _order_moves(
+        lock_stocks(wanted), MovementReason.ORDER_RELEASED, wanted, actor, reference
+    )
 
 
 @transaction.atomic
@@ -142,23 +166,12 @@ def stock_consume(
     short = [
         Shortage(stock.variant.sku, wanted[stock.variant_id], stock.on_hand)
         for stock in stocks
-        if stock.on_hand < wanted[stock.variant_id]
+        if not can_ship(stock, wanted[stock.variant_id])
     ]
     if short:
         # Only possible with backorders: the goods are not there to ship yet.
         raise InsufficientStock(sorted(short, key=lambda s: s.sku))
-    movements = [
-        move_stock(
-            stock,
-            on_hand_delta=-wanted[stock.variant_id],
-            allocated_delta=-min(wanted[stock.variant_id], stock.allocated),
-            reason=MovementReason.ORDER_SHIPPED,
-            actor=actor,
-            reference=reference,
-        )
-        for stock in stocks
-    ]
-    return StockMovement.objects.bulk_create(movements)
+    return _order_moves(stocks, MovementReason.ORDER_SHIPPED, wanted, actor, reference)
 
 
 @transaction.atomic
@@ -167,15 +180,4 @@ def stock_restock(
 ) -> list[StockMovement]:
     """Returned goods go back on the shelf."""
     wanted = _merge(lines)
-    movements = [
-        move_stock(
-            stock,
-            on_hand_delta=wanted[stock.variant_id],
-            allocated_delta=0,
-            reason=MovementReason.RETURNED,
-            actor=actor,
-            reference=reference,
-        )
-        for stock in lock_stocks(wanted)
-    ]
-    return StockMovement.objects.bulk_create(movements)
+    return _order_moves(lock_stocks(wanted), MovementReason.RETURNED, wanted, actor, reference)
