@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "apps.orders",
     "apps.dashboard",
     "apps.transfer",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.orders.demo import DEMO_PASSWORD, DemoSeeder, staff_email, store_specs
+from apps.demo.data import DEMO_PASSWORD, staff_email, store_specs
+from apps.demo.seeder import DemoSeeder
 from apps.stores.models import Store
 from apps.stores.roles import Role
 
