@@ -1,5 +1,7 @@
 """Domain errors raised by services; every surface turns them into its own kind of message."""
 
+from typing import Any
+
 
 class ApplicationError(Exception):
     """A business rule refused the request. `code` is stable, `message` is for people."""
@@ -7,7 +9,9 @@ class ApplicationError(Exception):
     code = "invalid"
     status_code = 400
 
-    def __init__(self, message: str, *, code: str | None = None, extra: dict | None = None):
+    def __init__(
+        self, message: str, *, code: str | None = None, extra: dict[str, Any] | None = None
+    ):
         super().__init__(message)
         self.message = message
         if code is not None:

@@ -22,5 +22,5 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
                 [table, pk, count],
             )
             return [row[0] for row in cursor.fetchall()]
-    first = (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+    first = (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
     return list(range(first, first + count))
