@@ -166,7 +166,7 @@ def main() -> None:
     from apps.orders.models import OrderLine
     from apps.orders.tables import LINE_FIELDS, ORDER_FIELDS
     from apps.transfer.exporting import csv_chunks
-    from apps.transfer.services import export_spec
+    from apps.transfer.services.export_jobs import export_spec
 
     print(f"data: {source}, {OrderLine.objects.count():,} order lines in the database")
     out_path = Path(os.environ.get("TMPDIR", "/tmp")) / "nexus-bench-order-lines.csv"

@@ -10,7 +10,7 @@ from apps.stores.admin_mixins import StoreScopedAdminMixin
 from apps.stores.roles import Capability
 from apps.transfer import admin_views
 from apps.transfer.models import ExportJob, ImportJob, JobStatus
-from apps.transfer.services import export_jobs_for
+from apps.transfer.services.export_jobs import export_jobs_for
 
 STATUS_LABELS = {
     JobStatus.QUEUED: "info",

@@ -21,19 +21,21 @@ from apps.transfer import blobs, exporting
 from apps.transfer.changelists import order_changelist_queryset
 from apps.transfer.forms import ExportForm, ImportUploadForm
 from apps.transfer.models import ExportKind, FileFormat, ImportJob, JobStatus
-from apps.transfer.services import (
+from apps.transfer.services.export_jobs import (
     export_job_create,
     export_job_record,
     export_jobs_for,
     export_runs_in_background,
     export_spec,
     export_write,
+)
+from apps.transfer.services.import_jobs import (
     import_failed_rows,
     import_job_apply,
     import_job_create,
     import_job_discard,
-    job_check_stale,
 )
+from apps.transfer.services.jobs import job_check_stale
 
 CONTENT_TYPES = {
     FileFormat.CSV: "text/csv; charset=utf-8",

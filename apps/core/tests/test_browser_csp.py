@@ -11,7 +11,7 @@ from apps.orders.tests.factories import place_order
 from apps.stores.roles import Role
 from apps.stores.tests.factories import StoreFactory, staff_member
 from apps.transfer.models import ImportJob, JobStatus
-from apps.transfer.services import import_job_create
+from apps.transfer.services.import_jobs import import_job_create
 from apps.transfer.tests.conftest import csv_bytes, row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,7 +6,7 @@ import pytest
 from apps.catalog.tests.factories import CategoryFactory
 from apps.stores.roles import Role
 from apps.stores.tests.factories import StoreFactory, staff_member
-from apps.transfer.services import import_job_apply, import_job_create
+from apps.transfer.services.import_jobs import import_job_apply, import_job_create
 
 HEADER = [
     "handle",

@@ -10,12 +10,8 @@ from apps.catalog.models import Product
 from apps.inventory.models import StockMovement
 from apps.transfer.blobs import delete_blob, plan_key
 from apps.transfer.models import ImportJob, JobStatus
-from apps.transfer.services import (
-    JobProgress,
-    import_job_apply,
-    import_job_create,
-    job_check_stale,
-)
+from apps.transfer.services.import_jobs import import_job_apply, import_job_create
+from apps.transfer.services.jobs import JobProgress, job_check_stale
 from apps.transfer.tests.conftest import csv_bytes, row
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from apps.core.tests.browser import admin_login, mark_page, same_page, sign_in_w
 from apps.stores.roles import Role
 from apps.stores.tests.factories import StoreFactory, staff_member
 from apps.transfer.models import ImportJob, JobStatus
-from apps.transfer.services import import_job_create
+from apps.transfer.services.import_jobs import import_job_create
 from apps.transfer.tests.conftest import csv_bytes, row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

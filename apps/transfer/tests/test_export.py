@@ -18,7 +18,7 @@ from apps.stores.roles import Role
 from apps.stores.tests.factories import staff_member
 from apps.transfer.changelists import order_changelist_queryset
 from apps.transfer.exporting import csv_chunks
-from apps.transfer.services import export_spec, export_write
+from apps.transfer.services.export_jobs import export_spec, export_write
 from apps.transfer.tests.conftest import run_import
 
 pytestmark = pytest.mark.django_db
@@ -168,7 +168,7 @@ def test_export_memory_does_not_hold_the_rows(store):
 
 def test_export_jobs_list_and_open_by_owner_and_store(client, store, other_store, manager):
     from apps.stores.models import StoreMembership
-    from apps.transfer.services import export_job_create
+    from apps.transfer.services.export_jobs import export_job_create
 
     manager_elsewhere = StoreMembership.objects.create(
         user=manager, store=other_store, role=Role.MANAGER

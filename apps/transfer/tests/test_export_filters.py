@@ -14,7 +14,7 @@ from apps.stores.models import StoreMembership
 from apps.stores.roles import Role
 from apps.stores.tests.factories import staff_member
 from apps.transfer.models import ExportJob, JobStatus
-from apps.transfer.services import export_job_create
+from apps.transfer.services.export_jobs import export_job_create
 from apps.transfer.tests.test_export import _orders
 
 pytestmark = pytest.mark.django_db

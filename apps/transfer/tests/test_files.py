@@ -114,7 +114,7 @@ def test_formula_escaping_round_trips(value):
 
 def test_xlsx_export_escapes_formulas(store, tmp_path):
     from apps.catalog.tests.factories import make_product
-    from apps.transfer.services import export_spec, export_write
+    from apps.transfer.services.export_jobs import export_spec, export_write
 
     make_product(store, title="=cmd|' /C calc'!A0")
     spec = export_spec(kind="catalog", user=None, store=store)

@@ -14,10 +14,11 @@ from openpyxl import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from apps.catalog.models import Product
-from apps.transfer import parsing, services
+from apps.transfer import parsing
 from apps.transfer.blobs import plan_key
 from apps.transfer.models import ImportJob, JobStatus, StoredChunk
 from apps.transfer.parsing import FileOverLimit, read_table, xlsx_to_csv
+from apps.transfer.services import import_jobs
 from apps.transfer.tests.conftest import HEADER as CATALOG_HEADER
 from apps.transfer.tests.conftest import csv_bytes, row, run_import
 
@@ -105,9 +106,9 @@ def test_an_xlsx_upload_is_handed_to_the_worker_unread(
 ):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     reads = []
-    real_read_table = services.read_table
+    real_read_table = import_jobs.read_table
     monkeypatch.setattr(
-        services, "read_table", lambda *a, **kw: reads.append(a) or real_read_table(*a, **kw)
+        import_jobs, "read_table", lambda *a, **kw: reads.append(a) or real_read_table(*a, **kw)
     )
     client.force_login(manager)
     response = client.post(
@@ -131,7 +132,7 @@ def test_an_xlsx_upload_is_handed_to_the_worker_unread(
     progress = client.get(response["Location"]).content.decode()
     assert 'hx-trigger="every 1s"' in progress
 
-    services.validate_import.call(job.pk)
+    import_jobs.validate_import.call(job.pk)
     job.refresh_from_db()
     assert len(reads) == 1
     assert (job.status, job.total_rows, job.created_count) == (JobStatus.PREVIEW, 2, 2)

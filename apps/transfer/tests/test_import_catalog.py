@@ -144,7 +144,7 @@ def test_atomic_error_near_the_end_writes_nothing(store):
 
 
 def test_stale_preview_fails_and_writes_nothing(store):
-    from apps.transfer.services import import_job_apply, import_job_create
+    from apps.transfer.services.import_jobs import import_job_apply, import_job_create
 
     job = import_job_create(
         user=None,

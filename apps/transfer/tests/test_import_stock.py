@@ -73,7 +73,7 @@ def test_stock_errors(store, other_store):
 
 
 def test_an_order_between_preview_and_apply_refuses_everything(store):
-    from apps.transfer.services import import_job_apply, import_job_create
+    from apps.transfer.services.import_jobs import import_job_apply, import_job_create
 
     variant = make_product(store).variants.get()
     receive(variant, 5)

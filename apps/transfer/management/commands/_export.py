@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.errors import ApplicationError
 from apps.transfer.management.commands._common import format_for, store_by_slug
-from apps.transfer.services import export_spec, export_write
+from apps.transfer.services.export_jobs import export_spec, export_write
 
 
 class ExportCommand(BaseCommand):

@@ -7,7 +7,11 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.core.errors import ApplicationError
 from apps.transfer.management.commands._common import store_by_slug
 from apps.transfer.models import JobStatus
-from apps.transfer.services import import_job_apply, import_job_create, import_job_discard
+from apps.transfer.services.import_jobs import (
+    import_job_apply,
+    import_job_create,
+    import_job_discard,
+)
 
 
 class ImportCommand(BaseCommand):
