@@ -1,6 +1,8 @@
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from apps.catalog.models import Product, ProductVariant
 from apps.catalog.tests.factories import make_product
@@ -40,9 +42,16 @@ def test_creates_products_variants_and_opening_stock(store, manager, category):
     assert tee.history.count() == 1
 
 
-def test_update_and_skip_counts(store):
+def test_update_and_skip_counts(store, monkeypatch):
+    # The clock stands still for each import: the timestamps tell which import wrote a row.
+    first_import, second_import = (
+        datetime(2024, 3, 1, 9, tzinfo=UTC),
+        datetime(2024, 3, 2, 9, tzinfo=UTC),
+    )
+    monkeypatch.setattr(timezone, "now", lambda: first_import)
     content = csv_bytes([row("tee", "TEE-S", "10"), row("tee", "TEE-M", "10", title="")])
     run_import(store, content)
+    monkeypatch.setattr(timezone, "now", lambda: second_import)
     changed = csv_bytes(
         [
             row("tee", "TEE-S", "12.50", on_hand="4"),
@@ -57,7 +66,9 @@ def test_update_and_skip_counts(store):
     assert Stock.objects.get(variant__sku="TEE-S").on_hand == 4
     assert ledger_mismatches() == []
     small = ProductVariant.objects.get(sku="TEE-S")
-    assert small.updated_at >= small.created_at
+    assert (small.created_at, small.updated_at) == (first_import, second_import)
+    unchanged = ProductVariant.objects.get(sku="TEE-M")
+    assert (unchanged.created_at, unchanged.updated_at) == (first_import, first_import)
     assert [h.history_type for h in small.history.order_by("history_id")] == ["+", "~"]
     assert small.history.latest("history_id").price == Decimal("12.50")
 
