@@ -114,6 +114,32 @@ def test_each_error_names_row_column_and_value(store, cells, column, fragment):
     assert not Product.objects.exists()
 
 
+def test_a_new_product_needs_a_title_column_an_existing_one_does_not(store):
+    header = ["handle", "sku", "price"]
+    job = run_import(store, csv_bytes([["tee", "T-1", "1"]], header=header))
+    assert [(e["row"], e["column"], e["message"]) for e in job.errors] == [
+        (2, "title", "a new product needs a title")
+    ]
+    run_import(store, csv_bytes([row("tee", "T-1", "1")]))
+    job = run_import(store, csv_bytes([["tee", "T-1", "2"]], header=header))
+    assert (job.status, job.updated_count) == (JobStatus.SUCCEEDED, 1)
+    assert Product.objects.get().title == "Tee"
+
+
+def test_empty_cells_keep_title_and_status_but_clear_description_and_category(store, category):
+    run_import(
+        store,
+        csv_bytes([row("tee", "A", "1", status="archived", description="Soft", category="shirts")]),
+    )
+    job = run_import(
+        store, csv_bytes([row("tee", "A", "1", title="", status="", description="", category="")])
+    )
+    assert (job.status, job.updated_count) == (JobStatus.SUCCEEDED, 1)
+    product = Product.objects.get()
+    assert (product.title, product.status) == ("Tee", "archived")
+    assert (product.description, product.category) == ("", None)
+
+
 def test_duplicate_sku_inside_the_file(store):
     job = run_import(store, csv_bytes([row("a", "X-1", "1"), row("b", "X-1", "2", title="B")]))
     (error,) = job.errors
