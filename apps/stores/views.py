@@ -41,11 +41,7 @@ def invitation_accept_view(request, token: str):
     signed_in_as_invitee = (
         request.user.is_authenticated and canonical_email(request.user.email) == invitation.email
     )
-    form = None
-    if account is not None and not signed_in_as_invitee:
-        form = AcceptSignedOutForm(request.POST or None)
-    elif account is None:
-        form = AcceptNewAccountForm(request.POST or None)
+    form = _form(request, account=account, signed_in_as_invitee=signed_in_as_invitee)
     context = {"invitation": invitation, "form": form, "signed_in_as_invitee": signed_in_as_invitee}
     if request.method != "POST":
         return _page(request, context)
@@ -55,33 +51,51 @@ def invitation_accept_view(request, token: str):
     if form is not None and not form.is_valid():
         return _page(request, context, status=400)
     try:
-        if signed_in_as_invitee:
-            invitation_accept(token=token, user=request.user)
-            user = request.user
-        elif account is not None:
-            # Through django-axes like any sign-in: failures count towards the lock-out.
-            user = authenticate(
-                request, username=invitation.email, password=form.cleaned_data["password"]
-            )
-            if user is None:
-                context["error"] = _("Wrong password for %(email)s.") % {"email": invitation.email}
-                return _page(request, context, status=400)
-            invitation_accept(token=token, user=user)
-        else:
-            invitation_accept_with_new_account(
-                token=token,
-                password=form.cleaned_data["password1"],
-                first_name=form.cleaned_data["first_name"],
-                last_name=form.cleaned_data["last_name"],
-            )
-            user = account_for_invitation(invitation)
-            user.backend = "django.contrib.auth.backends.ModelBackend"
+        user = _accept(request, token, invitation, account=account, form=form)
     except ApplicationError as error:
         context["error"] = error.message
         return _page(request, context, status=error.status_code)
     if not signed_in_as_invitee:
         login(request, user)
     return HttpResponseRedirect(reverse("admin:index"))
+
+
+def _form(request, *, account, signed_in_as_invitee: bool):
+    """The invitee signed in needs no form; an existing account proves itself by its
+    password; a new one chooses its password."""
+    if signed_in_as_invitee:
+        return None
+    if account is not None:
+        return AcceptSignedOutForm(request.POST or None)
+    return AcceptNewAccountForm(request.POST or None)
+
+
+def _accept(request, token: str, invitation, *, account, form):
+    """Accept with the account the page stands for; returns the person to sign in."""
+    if form is None:
+        invitation_accept(token=token, user=request.user)
+        return request.user
+    if account is not None:
+        # Through django-axes like any sign-in: failures count towards the lock-out.
+        user = authenticate(
+            request, username=invitation.email, password=form.cleaned_data["password"]
+        )
+        if user is None:
+            raise ApplicationError(
+                _("Wrong password for %(email)s.") % {"email": invitation.email},
+                code="wrong_password",
+            )
+        invitation_accept(token=token, user=user)
+        return user
+    invitation_accept_with_new_account(
+        token=token,
+        password=form.cleaned_data["password1"],
+        first_name=form.cleaned_data["first_name"],
+        last_name=form.cleaned_data["last_name"],
+    )
+    user = account_for_invitation(invitation)
+    user.backend = "django.contrib.auth.backends.ModelBackend"
+    return user
 
 
 urlpatterns = [path("<str:token>/", invitation_accept_view, name="invitation-accept")]
