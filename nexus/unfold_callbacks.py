@@ -42,134 +42,97 @@ def pending_orders_badge(request):
     return str(count) if count else ""
 
 
+def _item(title, icon, url_name, permission, badge=None) -> dict:
+    item = {
+        "title": title,
+        "icon": icon,
+        "link": reverse_lazy(url_name),
+        "permission": permission,
+    }
+    return {**item, "badge": badge} if badge else item
+
+
+_VIEW = _can(Capability.VIEW)
+
+# Section → (title, Material icon, URL name, who sees the link[, badge callback]).
+_SIDEBAR = (
+    (
+        _("Stores"),
+        (
+            (_("Dashboard"), "dashboard", "admin:index", _VIEW),
+            (_("Stores"), "storefront", "admin:stores_store_changelist", _VIEW),
+        ),
+    ),
+    (
+        _("Catalogue"),
+        (
+            (_("Products"), "inventory_2", "admin:catalog_product_changelist", _VIEW),
+            (_("Variants"), "style", "admin:catalog_productvariant_changelist", _VIEW),
+            (_("Categories"), "category", "admin:catalog_category_changelist", _VIEW),
+        ),
+    ),
+    (
+        _("Inventory"),
+        (
+            (_("Stock desk"), "point_of_sale", "inventory-desk", _can(Capability.ADJUST_STOCK)),
+            (_("Stock levels"), "warehouse", "admin:inventory_stock_changelist", _VIEW),
+            (_("Stock movements"), "swap_vert", "admin:inventory_stockmovement_changelist", _VIEW),
+        ),
+    ),
+    (
+        _("Orders"),
+        (
+            (
+                _("Orders"),
+                "shopping_cart",
+                "admin:orders_order_changelist",
+                _VIEW,
+                "nexus.unfold_callbacks.pending_orders_badge",
+            ),
+            (
+                _("Fulfilment queue"),
+                "local_shipping",
+                "orders-queue",
+                _can(Capability.FULFIL_ORDERS),
+            ),
+        ),
+    ),
+    (
+        _("Import & export"),
+        (
+            (
+                _("Imports"),
+                "upload",
+                "admin:transfer_importjob_changelist",
+                _can(Capability.IMPORT),
+            ),
+            (
+                _("Exports"),
+                "download",
+                "admin:transfer_exportjob_changelist",
+                _can(Capability.EXPORT),
+            ),
+        ),
+    ),
+    (
+        _("Customers & staff"),
+        (
+            (_("Users"), "person", "admin:users_user_changelist", _VIEW),
+            (_("Store memberships"), "badge", "admin:stores_storemembership_changelist", _VIEW),
+            (
+                _("Staff invitations"),
+                "mail",
+                "admin:stores_storeinvitation_changelist",
+                _can(Capability.MANAGE_STORE),
+            ),
+            (_("Sign-in attempts"), "lock", "admin:axes_accessattempt_changelist", _operator),
+        ),
+    ),
+)
+
+
 def sidebar_navigation(request):
-    view = _can(Capability.VIEW)
     return [
-        {
-            "title": _("Stores"),
-            "separator": True,
-            "items": [
-                {
-                    "title": _("Dashboard"),
-                    "icon": "dashboard",
-                    "link": reverse_lazy("admin:index"),
-                    "permission": view,
-                },
-                {
-                    "title": _("Stores"),
-                    "icon": "storefront",
-                    "link": reverse_lazy("admin:stores_store_changelist"),
-                    "permission": view,
-                },
-            ],
-        },
-        {
-            "title": _("Catalogue"),
-            "separator": True,
-            "items": [
-                {
-                    "title": _("Products"),
-                    "icon": "inventory_2",
-                    "link": reverse_lazy("admin:catalog_product_changelist"),
-                    "permission": view,
-                },
-                {
-                    "title": _("Variants"),
-                    "icon": "style",
-                    "link": reverse_lazy("admin:catalog_productvariant_changelist"),
-                    "permission": view,
-                },
-                {
-                    "title": _("Categories"),
-                    "icon": "category",
-                    "link": reverse_lazy("admin:catalog_category_changelist"),
-                    "permission": view,
-                },
-            ],
-        },
-        {
-            "title": _("Inventory"),
-            "separator": True,
-            "items": [
-                {
-                    "title": _("Stock desk"),
-                    "icon": "point_of_sale",
-                    "link": "/admin/inventory/stock/desk/",
-                    "permission": _can(Capability.ADJUST_STOCK),
-                },
-                {
-                    "title": _("Stock levels"),
-                    "icon": "warehouse",
-                    "link": reverse_lazy("admin:inventory_stock_changelist"),
-                    "permission": view,
-                },
-                {
-                    "title": _("Stock movements"),
-                    "icon": "swap_vert",
-                    "link": reverse_lazy("admin:inventory_stockmovement_changelist"),
-                    "permission": view,
-                },
-            ],
-        },
-        {
-            "title": _("Orders"),
-            "separator": True,
-            "items": [
-                {
-                    "title": _("Orders"),
-                    "icon": "shopping_cart",
-                    "link": reverse_lazy("admin:orders_order_changelist"),
-                    "permission": view,
-                    "badge": "nexus.unfold_callbacks.pending_orders_badge",
-                },
-                {
-                    "title": _("Fulfilment queue"),
-                    "icon": "local_shipping",
-                    "link": "/admin/orders/order/queue/",
-                    "permission": _can(Capability.FULFIL_ORDERS),
-                },
-            ],
-        },
-        {
-            "title": _("Import & export"),
-            "separator": True,
-            "items": [
-                {
-                    "title": _("Imports"),
-                    "icon": "upload",
-                    "link": reverse_lazy("admin:transfer_importjob_changelist"),
-                    "permission": _can(Capability.IMPORT),
-                },
-                {
-                    "title": _("Exports"),
-                    "icon": "download",
-                    "link": reverse_lazy("admin:transfer_exportjob_changelist"),
-                    "permission": _can(Capability.EXPORT),
-                },
-            ],
-        },
-        {
-            "title": _("Customers & staff"),
-            "separator": True,
-            "items": [
-                {
-                    "title": _("Users"),
-                    "icon": "person",
-                    "link": reverse_lazy("admin:users_user_changelist"),
-                    "permission": view,
-                },
-                {
-                    "title": _("Store memberships"),
-                    "icon": "badge",
-                    "link": reverse_lazy("admin:stores_storemembership_changelist"),
-                    "permission": view,
-                },
-                {
-                    "title": _("Sign-in attempts"),
-                    "icon": "lock",
-                    "link": reverse_lazy("admin:axes_accessattempt_changelist"),
-                    "permission": _operator,
-                },
-            ],
-        },
+        {"title": title, "separator": True, "items": [_item(*item) for item in items]}
+        for title, items in _SIDEBAR
     ]

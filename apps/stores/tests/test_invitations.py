@@ -210,3 +210,12 @@ def test_a_link_that_never_existed_is_not_found(client):
     assert client.get("/invitations/not-a-real-token/").status_code == 404
     UserFactory()
     assert client.post("/invitations/not-a-real-token/", {"password": "x"}).status_code == 404
+
+
+def test_the_sidebar_leads_owners_to_their_invitations(client, two):
+    alpha, _bravo = two
+    url = reverse("admin:stores_storeinvitation_changelist")
+    client.force_login(alpha.staff[Role.OWNER])
+    assert f'href="{url}"' in client.get(reverse("admin:index")).content.decode()
+    client.force_login(alpha.staff[Role.CLERK])
+    assert f'href="{url}"' not in client.get(reverse("admin:index")).content.decode()
