@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q, Sum
 
 from apps.catalog.models import ProductVariant
 from apps.core.errors import ApplicationError, Conflict
@@ -145,24 +146,63 @@ def stock_allocate(
     return _order_moves(stocks, MovementReason.ORDER_ALLOCATED, wanted, actor, reference)
 
 
+def _what_the_order_holds(
+    stocks: list[Stock], reference: StockReference
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Per variant, from this order's own movements in the ledger: units it still holds
+    allocated, and units it took off the shelf and has not brought back. An order placed
+    while its variant was not counted holds nothing, whatever the row holds for others."""
+    totals = (
+        StockMovement.objects.filter(
+            reference_type=reference.type,
+            reference_id=reference.id,
+            stock__in=[stock.pk for stock in stocks],
+        )
+        .values("stock__variant_id")
+        .annotate(
+            allocated=Sum("allocated_delta"),
+            taken=Sum(
+                "on_hand_delta",
+                filter=Q(reason__in=(MovementReason.ORDER_SHIPPED, MovementReason.RETURNED)),
+            ),
+        )
+    )
+    allocated = {row["stock__variant_id"]: row["allocated"] or 0 for row in totals}
+    taken = {row["stock__variant_id"]: -(row["taken"] or 0) for row in totals}
+    return allocated, taken
+
+
+def _up_to(wanted: dict[int, int], held: dict[int, int]) -> dict[int, int]:
+    return {
+        variant_id: units
+        for variant_id, quantity in wanted.items()
+        if (units := min(quantity, held.get(variant_id, 0))) > 0
+    }
+
+
 @transaction.atomic
 def stock_release(
     *, lines: Iterable[tuple[int, int]], actor: Actor, reference: StockReference
 ) -> list[StockMovement]:
-    """Give allocated stock back (an order was cancelled)."""
-    wanted = _merge(lines)
-    return _order_moves(
-        lock_stocks(wanted), MovementReason.ORDER_RELEASED, wanted, actor, reference
-    )
+    """Give back what the order holds allocated (it was cancelled)."""
+    lines_by_variant = _merge(lines)
+    stocks = lock_stocks(lines_by_variant)
+    held, _taken = _what_the_order_holds(stocks, reference)
+    wanted = _up_to(lines_by_variant, held)
+    stocks = [stock for stock in stocks if stock.variant_id in wanted]
+    return _order_moves(stocks, MovementReason.ORDER_RELEASED, wanted, actor, reference)
 
 
 @transaction.atomic
 def stock_consume(
     *, lines: Iterable[tuple[int, int]], actor: Actor, reference: StockReference
 ) -> list[StockMovement]:
-    """Goods leave the building: on hand and allocated both drop (an order shipped)."""
-    wanted = _merge(lines)
-    stocks = lock_stocks(wanted)
+    """Goods leave the building: on hand and the order's allocation both drop (it shipped)."""
+    lines_by_variant = _merge(lines)
+    stocks = lock_stocks(lines_by_variant)
+    held, _taken = _what_the_order_holds(stocks, reference)
+    wanted = _up_to(lines_by_variant, held)
+    stocks = [stock for stock in stocks if stock.variant_id in wanted]
     short = [
         Shortage(stock.variant.sku, wanted[stock.variant_id], stock.on_hand)
         for stock in stocks
@@ -178,6 +218,10 @@ def stock_consume(
 def stock_restock(
     *, lines: Iterable[tuple[int, int]], actor: Actor, reference: StockReference
 ) -> list[StockMovement]:
-    """Returned goods go back on the shelf."""
-    wanted = _merge(lines)
-    return _order_moves(lock_stocks(wanted), MovementReason.RETURNED, wanted, actor, reference)
+    """Returned goods go back on the shelf: as many as the order took off it."""
+    lines_by_variant = _merge(lines)
+    stocks = lock_stocks(lines_by_variant)
+    _held, taken = _what_the_order_holds(stocks, reference)
+    wanted = _up_to(lines_by_variant, taken)
+    stocks = [stock for stock in stocks if stock.variant_id in wanted]
+    return _order_moves(stocks, MovementReason.RETURNED, wanted, actor, reference)

@@ -356,3 +356,31 @@ def test_customer_cancels_only_their_own_order(store):
     assert order.status == OrderStatus.CANCELLED
     assert stock_of(v).allocated == 0
     assert order.events.get(to_value=OrderStatus.CANCELLED).actor == owner
+
+
+def test_an_order_moves_only_the_stock_it_took(store):
+    """A variant counted, then not: the Stock row stays with another order's allocation. An
+    order placed while uncounted allocated nothing, so cancelling or shipping it must not
+    release or consume what the first order holds."""
+    manager = staff_member(store, Role.MANAGER)
+    kettle = make_variant(store)
+    receive(kettle, 5)
+    counted = place_order(store, [(kettle, 3)])
+    type(kettle).objects.filter(pk=kettle.pk).update(track_inventory=False)
+    uncounted = place_order(store, [(kettle, 4)])
+    also_uncounted = place_order(store, [(kettle, 4)])
+    stock = Stock.objects.get(variant=kettle)
+    assert (stock.on_hand, stock.allocated) == (5, 3)
+
+    order_transition(order=uncounted, to_status=OrderStatus.CANCELLED, actor=manager)
+    for status in (OrderStatus.CONFIRMED, OrderStatus.SHIPPED):
+        order_transition(order=also_uncounted, to_status=status, actor=manager)
+    stock.refresh_from_db()
+    assert (stock.on_hand, stock.allocated) == (5, 3)
+
+    order_transition(order=counted, to_status=OrderStatus.CANCELLED, actor=manager)
+    stock.refresh_from_db()
+    assert (stock.on_hand, stock.allocated) == (5, 0)
+    assert not StockMovement.objects.filter(
+        reference_id__in=[uncounted.number, also_uncounted.number]
+    ).exists()
