@@ -12,27 +12,19 @@ from datetime import datetime
 from apps.catalog.models import ProductVariant
 from apps.core.bulk import BulkWriter
 from apps.demo.context import StoreRun
-from apps.inventory.models import MovementReason, Stock, StockMovement
+from apps.inventory.models import (
+    MOVEMENT_FIELDS,
+    STOCK_FIELDS,
+    MovementReason,
+    Stock,
+    StockMovement,
+)
 from apps.inventory.order_stock import can_ship, order_movement
 from apps.inventory.selectors import available_units, can_order
 from apps.stores.roles import Role
 
-MOVEMENT_FIELDS = [
-    "id",
-    "stock",
-    "store",
-    "reason",
-    "on_hand_delta",
-    "allocated_delta",
-    "on_hand_after",
-    "allocated_after",
-    "actor",
-    "reference_type",
-    "reference_id",
-    "note",
-    "created_at",
-]
-STOCK_FIELDS = ["id", "variant", "store", "on_hand", "allocated", "allow_backorder", "updated_at"]
+MOVEMENT_COLUMNS = ["id", *MOVEMENT_FIELDS]
+STOCK_COLUMNS = ["id", *STOCK_FIELDS]
 
 
 class StockLedger:
@@ -40,7 +32,7 @@ class StockLedger:
         self.run = run
         self.stocks: list[Stock] = []
         self.movements = BulkWriter(
-            StockMovement, MOVEMENT_FIELDS, batch_size=50_000, pipe=run.pipe
+            StockMovement, MOVEMENT_COLUMNS, batch_size=50_000, pipe=run.pipe
         )
 
     def open(self, variant: ProductVariant) -> Stock:
@@ -107,7 +99,7 @@ class StockLedger:
         """Flush the movements and write the rows as the replay left them; returns the number
         of movements."""
         self.movements.flush()
-        rows = BulkWriter(Stock, STOCK_FIELDS, pipe=self.run.pipe)
+        rows = BulkWriter(Stock, STOCK_COLUMNS, pipe=self.run.pipe)
         for stock in self.stocks:
             rows.add(
                 (

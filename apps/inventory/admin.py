@@ -14,7 +14,7 @@ from unfold.decorators import display
 
 from apps.core.errors import ApplicationError
 from apps.inventory.forms import StockChangeOrCountForm
-from apps.inventory.models import Stock, StockMovement
+from apps.inventory.models import MOVEMENT_FIELDS, Stock, StockMovement
 from apps.inventory.selectors import available_units, stock_filter_level, stock_level
 from apps.inventory.services import stock_adjust
 from apps.stores.admin_mixins import (
@@ -163,20 +163,7 @@ class StockMovementAdmin(StoreScopedAdminMixin, ModelAdmin):
     list_per_page = 50
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-    readonly_fields = (
-        "stock",
-        "store",
-        "reason",
-        "on_hand_delta",
-        "allocated_delta",
-        "on_hand_after",
-        "allocated_after",
-        "actor",
-        "reference_type",
-        "reference_id",
-        "note",
-        "created_at",
-    )
+    readonly_fields = MOVEMENT_FIELDS
     fields = readonly_fields
 
     @display(description=_("SKU"), ordering="stock__variant__sku")

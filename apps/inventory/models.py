@@ -69,6 +69,24 @@ STAFF_REASONS = (
 )
 
 
+# The columns of the two tables, written once: the admin shows them, bulk writers COPY them.
+STOCK_FIELDS = ("variant", "store", "on_hand", "allocated", "allow_backorder", "updated_at")
+MOVEMENT_FIELDS = (
+    "stock",
+    "store",
+    "reason",
+    "on_hand_delta",
+    "allocated_delta",
+    "on_hand_after",
+    "allocated_after",
+    "actor",
+    "reference_type",
+    "reference_id",
+    "note",
+    "created_at",
+)
+
+
 class StockMovement(models.Model):
     """Append-only ledger. Replaying a variant's movements gives its current Stock."""
 

@@ -172,12 +172,21 @@ def _what_the_order_holds(
     return allocated, taken
 
 
-def _up_to(wanted: dict[int, int], held: dict[int, int]) -> dict[int, int]:
-    return {
+def _what_this_order_may_move(
+    lines: Iterable[tuple[int, int]], reference: StockReference, *, taken: bool
+) -> tuple[list[Stock], dict[int, int]]:
+    """Lock the lines' rows; per variant, the line's quantity capped by what the order holds
+    allocated (or, with `taken`, has taken off the shelf). Rows it holds nothing on drop out."""
+    lines_by_variant = _merge(lines)
+    stocks = lock_stocks(lines_by_variant)
+    allocated, off_the_shelf = _what_the_order_holds(stocks, reference)
+    held = off_the_shelf if taken else allocated
+    wanted = {
         variant_id: units
-        for variant_id, quantity in wanted.items()
+        for variant_id, quantity in lines_by_variant.items()
         if (units := min(quantity, held.get(variant_id, 0))) > 0
     }
+    return [stock for stock in stocks if stock.variant_id in wanted], wanted
 
 
 @transaction.atomic
@@ -185,11 +194,7 @@ def stock_release(
     *, lines: Iterable[tuple[int, int]], actor: Actor, reference: StockReference
 ) -> list[StockMovement]:
     """Give back what the order holds allocated (it was cancelled)."""
-    lines_by_variant = _merge(lines)
-    stocks = lock_stocks(lines_by_variant)
-    held, _taken = _what_the_order_holds(stocks, reference)
-    wanted = _up_to(lines_by_variant, held)
-    stocks = [stock for stock in stocks if stock.variant_id in wanted]
+    stocks, wanted = _what_this_order_may_move(lines, reference, taken=False)
     return _order_moves(stocks, MovementReason.ORDER_RELEASED, wanted, actor, reference)
 
 
@@ -198,11 +203,7 @@ def stock_consume(
     *, lines: Iterable[tuple[int, int]], actor: Actor, reference: StockReference
 ) -> list[StockMovement]:
     """Goods leave the building: on hand and the order's allocation both drop (it shipped)."""
-    lines_by_variant = _merge(lines)
-    stocks = lock_stocks(lines_by_variant)
-    held, _taken = _what_the_order_holds(stocks, reference)
-    wanted = _up_to(lines_by_variant, held)
-    stocks = [stock for stock in stocks if stock.variant_id in wanted]
+    stocks, wanted = _what_this_order_may_move(lines, reference, taken=False)
     short = [
         Shortage(stock.variant.sku, wanted[stock.variant_id], stock.on_hand)
         for stock in stocks
@@ -219,9 +220,5 @@ def stock_restock(
     *, lines: Iterable[tuple[int, int]], actor: Actor, reference: StockReference
 ) -> list[StockMovement]:
     """Returned goods go back on the shelf: as many as the order took off it."""
-    lines_by_variant = _merge(lines)
-    stocks = lock_stocks(lines_by_variant)
-    _held, taken = _what_the_order_holds(stocks, reference)
-    wanted = _up_to(lines_by_variant, taken)
-    stocks = [stock for stock in stocks if stock.variant_id in wanted]
+    stocks, wanted = _what_this_order_may_move(lines, reference, taken=True)
     return _order_moves(stocks, MovementReason.RETURNED, wanted, actor, reference)

@@ -17,7 +17,14 @@ from apps.core.bulk import BulkWriter, update_from_values
 from apps.core.errors import ApplicationError
 from apps.core.sequences import reserve_ids
 from apps.inventory.ledger import StockReference, lock_stocks, move_stock
-from apps.inventory.models import STAFF_REASONS, MovementReason, Stock, StockMovement
+from apps.inventory.models import (
+    MOVEMENT_FIELDS,
+    STAFF_REASONS,
+    STOCK_FIELDS,
+    MovementReason,
+    Stock,
+    StockMovement,
+)
 from apps.stores.roles import Capability
 from apps.stores.scoping import Actor, acting_person, require_capability
 
@@ -169,21 +176,8 @@ def stock_adjust(
 # fit one query on every database.
 
 BULK_CHUNK = 2000
-_STOCK_COLUMNS = ["id", "variant", "store", "on_hand", "allocated", "allow_backorder", "updated_at"]
-_MOVEMENT_COLUMNS = [
-    "stock",
-    "store",
-    "reason",
-    "on_hand_delta",
-    "allocated_delta",
-    "on_hand_after",
-    "allocated_after",
-    "actor",
-    "reference_type",
-    "reference_id",
-    "note",
-    "created_at",
-]
+_STOCK_COLUMNS = ["id", *STOCK_FIELDS]
+_MOVEMENT_COLUMNS = list(MOVEMENT_FIELDS)
 
 T = TypeVar("T")
 
