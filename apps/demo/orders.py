@@ -20,7 +20,7 @@ from apps.demo.data import CUSTOMER_NOTES
 from apps.demo.ledger import StockLedger
 from apps.demo.lifecycle import DAY, HOUR, plan, status_for_age
 from apps.inventory.models import MovementReason
-from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine
+from apps.orders.models import ORDER_SALE_FIELDS, Order, OrderEvent, OrderEventType, OrderLine
 from apps.orders.pricing import OrderPrice, PricedLine, order_price
 from apps.orders.services import order_number_for
 from apps.orders.transitions import (
@@ -42,17 +42,7 @@ ORDER_FIELDS = [
     "store",
     "customer",
     "number",
-    "status",
-    "payment_status",
-    "currency",
-    "subtotal",
-    "shipping_total",
-    "total",
-    "email",
-    "phone",
-    "shipping_address",
-    "customer_note",
-    "tracking_number",
+    *ORDER_SALE_FIELDS,
     "idempotency_key",
     "request_fingerprint",
     "placed_at",

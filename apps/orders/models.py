@@ -11,6 +11,22 @@ from apps.core.models import TimeStampedModel
 from apps.orders.transitions import OrderStatus, PaymentStatus
 from apps.stores.models import Store
 
+# What an order records about the sale itself (state, money, contact, address), written once:
+# the API shows it, the demo seeder writes it, the seeder's test compares it.
+ORDER_SALE_FIELDS = (
+    "status",
+    "payment_status",
+    "currency",
+    "subtotal",
+    "shipping_total",
+    "total",
+    "email",
+    "phone",
+    "shipping_address",
+    "customer_note",
+    "tracking_number",
+)
+
 
 class Order(TimeStampedModel):
     store = models.ForeignKey(

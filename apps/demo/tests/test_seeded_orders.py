@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from apps.inventory.models import StockMovement
 from apps.inventory.tests.factories import receive
-from apps.orders.models import Order, OrderEventType
+from apps.orders.models import ORDER_SALE_FIELDS, Order, OrderEventType
 from apps.orders.services import (
     OrderLineInput,
     order_number_for,
@@ -22,21 +22,7 @@ from apps.orders.transitions import OrderStatus
 
 pytestmark = pytest.mark.django_db
 
-ORDER_FIELDS = (
-    "store_id",
-    "customer_id",
-    "status",
-    "payment_status",
-    "currency",
-    "subtotal",
-    "shipping_total",
-    "total",
-    "email",
-    "phone",
-    "shipping_address",
-    "customer_note",
-    "tracking_number",
-)
+ORDER_FIELDS = ("store_id", "customer_id", *ORDER_SALE_FIELDS)
 
 
 def lines(order: Order) -> list[tuple]:

@@ -4,7 +4,7 @@ from rest_framework import serializers
 from apps.core.api.representation import iso_datetime
 from apps.core.models import MAX_ID
 from apps.core.money import format_money
-from apps.orders.models import Order, OrderEvent, OrderLine
+from apps.orders.models import ORDER_SALE_FIELDS, Order, OrderEvent, OrderLine
 from apps.orders.selectors import allowed_transitions
 from apps.orders.services import ADDRESS_FIELDS, MAX_LINES, MAX_QUANTITY
 from apps.orders.transitions import OrderStatus, find_transition
@@ -75,21 +75,7 @@ class OrderEventStaffSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-ORDER_FIELDS = (
-    "number",
-    "status",
-    "payment_status",
-    "currency",
-    "subtotal",
-    "shipping_total",
-    "total",
-    "email",
-    "phone",
-    "shipping_address",
-    "customer_note",
-    "tracking_number",
-    "placed_at",
-)
+ORDER_FIELDS = ("number", *ORDER_SALE_FIELDS, "placed_at")
 
 
 class CustomerOrderSerializer(serializers.ModelSerializer):
