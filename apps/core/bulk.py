@@ -10,17 +10,24 @@ import io
 import json
 import queue
 import threading
+from collections.abc import Sequence
 from datetime import datetime
+from types import TracebackType
+from typing import Any
 
 from django.db import connection
-from django.db.models import Max, Model
+from django.db.models import Field, Max, Model
+
+# A row's values in column order: plain Python values that the database driver adapts, so
+# their types are the driver's business (see BulkWriter).
+Row = tuple[Any, ...]
 
 
 class JsonText(str):
     """A value for a JSON column that is already serialised (e.g. reused across many rows)."""
 
 
-def _json(value) -> str:
+def _json(value: object) -> str:
     return value if isinstance(value, JsonText) else json.dumps(value, ensure_ascii=False)
 
 
@@ -34,10 +41,12 @@ class CopyPipe:
     first error.
     """
 
-    def __init__(self, depth: int = 2):
-        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+    _thread: threading.Thread  # started by __enter__
+
+    def __init__(self, depth: int = 2) -> None:
+        # A COPY to run, or None: the pipe is closing.
+        self._queue: queue.Queue[tuple[str, io.StringIO] | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
 
     def __enter__(self) -> "CopyPipe":
         connection.ensure_connection()
@@ -46,10 +55,15 @@ class CopyPipe:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self._queue.put(None)
         self._thread.join()
-        if exc_info[0] is None:
+        if exc_type is None:
             self._raise()
 
     def submit(self, sql: str, buffer: io.StringIO) -> None:
@@ -64,7 +78,8 @@ class CopyPipe:
         if self._error is not None:
             raise self._error
 
-    def _work(self, raw) -> None:
+    # `raw` is the driver's own connection (psycopg2's), which ships no types.
+    def _work(self, raw: Any) -> None:
         while True:
             item = self._queue.get()
             try:
@@ -95,15 +110,15 @@ class BulkWriter:
         *,
         batch_size: int = 20_000,
         pipe: CopyPipe | None = None,
-    ):
+    ) -> None:
         self.model = model
         self.pipe = pipe
         self.table = model._meta.db_table
-        self.columns = [model._meta.get_field(name).column for name in fields]
+        model_fields = [_column_field(model, name) for name in fields]
+        self.columns = [f.column for f in model_fields]
         self.batch_size = batch_size
-        self.rows: list[tuple] = []
+        self.rows: list[Row] = []
         self.written = 0
-        model_fields = [model._meta.get_field(name) for name in fields]
         self._json_positions = [
             i for i, f in enumerate(model_fields) if f.get_internal_type() == "JSONField"
         ]
@@ -115,7 +130,7 @@ class BulkWriter:
             if not f.null and f.get_internal_type() in {"CharField", "TextField", "SlugField"}
         ]
 
-    def add(self, row: tuple) -> None:
+    def add(self, row: Row) -> None:
         self.rows.append(row)
         if len(self.rows) >= self.batch_size:
             self.flush()
@@ -130,10 +145,10 @@ class BulkWriter:
         self.written += len(self.rows)
         self.rows = []
 
-    def _with_json(self, rows: list[tuple]) -> list:
+    def _with_json(self, rows: list[Row]) -> Sequence[Sequence[Any]]:
         if not self._json_positions:
             return rows
-        converted = []
+        converted: list[list[Any]] = []
         for row in rows:
             values = list(row)
             for i in self._json_positions:
@@ -161,7 +176,7 @@ class BulkWriter:
     def _insert(self) -> None:
         ops = connection.ops
 
-        def adapt(values):
+        def adapt(values: Sequence[Any]) -> list[Any]:
             return [
                 ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v for v in values
             ]
@@ -175,9 +190,19 @@ class BulkWriter:
             )
 
 
+def _column_field(model: type[Model], name: str) -> Field[Any, Any]:
+    """The field `name` (or attname) of `model`, which must be a column of its table."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
 def next_id(model: type[Model]) -> int:
     """The first free primary key of `model`'s table (callers hold the table lock)."""
-    return (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+    # The base manager: every row of the table counts, whatever a default manager leaves out.
+    top: int | None = model._base_manager.aggregate(top=Max("pk"))["top"]
+    return (top or 0) + 1
 
 
 def lock_tables(models: list[type[Model]]) -> None:
@@ -218,7 +243,7 @@ def analyze(models: list[type[Model]]) -> None:
         cursor.execute(f"ANALYZE {tables}")
 
 
-def update_from_values(model: type[Model], fields: tuple[str, ...], items: list[tuple]) -> None:
+def update_from_values(model: type[Model], fields: tuple[str, ...], items: Sequence[Row]) -> None:
     """Set `fields` (column names) of many rows with one UPDATE … FROM (VALUES …) per batch
     of 1000; each item is (pk, *values in `fields` order)."""
     quote = connection.ops.quote_name
@@ -227,7 +252,7 @@ def update_from_values(model: type[Model], fields: tuple[str, ...], items: list[
     if connection.vendor == "postgresql":
         # VALUES columns carry no type of their own; cast each to its column's.
         assignments = ", ".join(
-            f"{quote(f)} = CAST(v.{quote(f)} AS {model._meta.get_field(f).db_type(connection)})"
+            f"{quote(f)} = CAST(v.{quote(f)} AS {_column_field(model, f).db_type(connection)})"
             for f in fields
         )
     else:

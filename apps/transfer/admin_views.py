@@ -85,7 +85,7 @@ class ImportUploadView(_ImportPage, FormView):
         upload = form.cleaned_data["file"]
         try:
             job = import_job_create(
-                user=self.request.user,
+                actor=self.request.user,
                 store=form.cleaned_data["store"],
                 kind=form.cleaned_data["kind"],
                 name=upload.name,
@@ -127,9 +127,9 @@ class ImportActionView(_ImportPage):
         job = self.get_object()
         try:
             if self.action == "apply":
-                job = import_job_apply(job=job, user=request.user)
+                job = import_job_apply(job=job, actor=request.user)
             else:
-                import_job_discard(job=job, user=request.user)
+                import_job_discard(job=job, actor=request.user)
                 messages.info(request, _("The import was discarded; nothing was written."))
         except ApplicationError as error:
             messages.error(request, error.message)

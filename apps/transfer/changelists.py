@@ -17,6 +17,7 @@ from django.contrib.admin.views.main import (
     TO_FIELD_VAR,
 )
 from django.core.exceptions import FieldDoesNotExist, SuspiciousOperation, ValidationError
+from django.db.models import QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from apps.core.errors import ApplicationError
 from apps.orders.models import Order
 from apps.stores.roles import Capability
-from apps.stores.scoping import scope_queryset
+from apps.stores.scoping import Viewer, scope_queryset
 
 # They pick a page of the list or a way to show it, not its rows.
 _PRESENTATION_PARAMS = (PAGE_VAR, ALL_VAR, ERROR_FLAG, IS_FACETS_VAR, IS_POPUP_VAR, TO_FIELD_VAR)
@@ -105,7 +106,7 @@ def _changelist_rows(model_admin, user, query_string: str):
     return changelist.queryset
 
 
-def order_changelist_queryset(*, user, query_string: str):
+def order_changelist_queryset(*, user: Viewer | None, query_string: str) -> QuerySet[Order]:
     """The orders the Order changelist shows for `query_string`, within the stores where
     `user` may export. Without a registered Order admin, every order the user may export."""
     if user is None:

@@ -54,7 +54,7 @@ def shop():
     manager = staff_member(store, Role.MANAGER, email="manager@example.com")
     order = place_order(store, [(kettle, 1)])
     job = import_job_create(
-        user=manager,
+        actor=manager,
         store=store,
         kind="catalog",
         name="big.csv",

@@ -3,6 +3,7 @@ on-hand count. Validation plans creates, updates and stock counts; apply hands t
 catalogue's bulk write path."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -17,17 +18,18 @@ from apps.catalog.tables import (
 )
 from apps.inventory.catalog_writes import catalog_upsert_bulk
 from apps.inventory.models import MovementReason
-from apps.inventory.services import StockChange
+from apps.inventory.services import StockChange, StockReference
 from apps.stores.models import Store
+from apps.stores.scoping import Actor
 from apps.transfer.importers.catalog_rows import (
     VARIANT_CELL_FIELDS,
-    Categories,
     ProductCells,
     StoredVariant,
     read_on_hand,
     read_variant,
 )
 from apps.transfer.importers.staging import (
+    Problem,
     Progress,
     Row,
     Staged,
@@ -66,7 +68,7 @@ def validate_catalog(*, store: Store, table: Table, progress: Progress | None = 
         staged,
         products=_stored_products(store, handles),
         variants=_stored_variants(store, skus),
-        product_cells=ProductCells(Categories() if "category" in columns else None),
+        product_cells=ProductCells(),
     )
     for number, cells in counted_rows(staged, table, progress):
         planner.add(number, cells, Row(cells, columns))
@@ -74,9 +76,9 @@ def validate_catalog(*, store: Store, table: Table, progress: Progress | None = 
     return staged
 
 
-def _stored_products(store: Store, handles: set[str]) -> dict[str, tuple]:
+def _stored_products(store: Store, handles: set[str]) -> dict[str, tuple[Any, ...]]:
     """handle → (pk, then the product's fields in the order of _STORED_PRODUCT_FIELDS)."""
-    products = {}
+    products: dict[str, tuple[Any, ...]] = {}
     for chunk in chunks(sorted(handles)):
         for pk, handle, *fields in (
             Product.objects.filter(store=store, handle__in=chunk)
@@ -88,7 +90,7 @@ def _stored_products(store: Store, handles: set[str]) -> dict[str, tuple]:
 
 
 def _stored_variants(store: Store, skus: set[str]) -> dict[str, StoredVariant]:
-    variants = {}
+    variants: dict[str, StoredVariant] = {}
     for chunk in chunks(sorted(skus)):
         rows = (
             ProductVariant.objects.filter(store=store, sku__in=chunk)
@@ -114,9 +116,9 @@ class _ProductGroup:
     handle: str
     first_row: int
     product_id: int | None
-    fields: dict = field(default_factory=dict)  # parsed product columns of the first row
-    raw: dict = field(default_factory=dict)  # their cells, to compare later rows with
-    changes: dict = field(default_factory=dict)
+    fields: dict[str, object] = field(default_factory=dict)  # the first row's product columns
+    raw: dict[str, str] = field(default_factory=dict)  # their cells, to compare later rows with
+    changes: dict[str, object] = field(default_factory=dict)
     bad: bool = False
     staged: bool = False
 
@@ -124,20 +126,27 @@ class _ProductGroup:
 class _CatalogPlanner:
     """Checks the rows of a catalogue file one by one and plans what applying them writes."""
 
-    def __init__(self, staged: Staged, *, products: dict, variants: dict, product_cells):
+    def __init__(
+        self,
+        staged: Staged,
+        *,
+        products: dict[str, tuple[Any, ...]],
+        variants: dict[str, StoredVariant],
+        product_cells: ProductCells,
+    ) -> None:
         self.staged = staged
         self.products = products
         self.variants = variants
         self.product_cells = product_cells
         self.groups: dict[str, _ProductGroup] = {}
         self.seen_skus: dict[str, int] = {}
-        self.products_new: dict[str, dict] = {}
-        self.products_update: dict[int, dict] = {}
-        self.variants_new: list = []
-        self.variants_update: list = []
-        self.stock: list = []
+        self.products_new: dict[str, dict[str, object]] = {}
+        self.products_update: dict[int, dict[str, object]] = {}
+        self.variants_new: list[tuple[str, dict[str, object], int | None]] = []
+        self.variants_update: list[tuple[int, dict[str, object]]] = []
+        self.stock: list[tuple[int, int]] = []
 
-    def plan(self) -> dict:
+    def plan(self) -> dict[str, object]:
         return {
             "products_new": self.products_new,
             "products_update": {str(k): v for k, v in self.products_update.items()},
@@ -147,9 +156,9 @@ class _CatalogPlanner:
         }
 
     def add(self, number: int, cells: list[str], row: Row) -> None:
-        handle, sku = row.get("handle"), row.get("sku")
+        handle, sku = row.required("handle"), row.required("sku")
         errors = self._key_errors(number, handle, sku)
-        if errors and not handle:
+        if not handle:
             self.staged.add_errors(number, cells, errors)
             return
         group = self._group(number, row, handle, errors)
@@ -165,7 +174,8 @@ class _CatalogPlanner:
             )
         values = read_variant(row, errors)
         on_hand = read_on_hand(row, sku, values, existing, errors)
-        if errors:
+        if errors or group is None:
+            # A row without its product has an error saying why.
             self.staged.add_errors(number, cells, errors)
             return
         outcome = self._plan_product(number, group)
@@ -181,8 +191,8 @@ class _CatalogPlanner:
         else:
             self.staged.skipped += 1
 
-    def _key_errors(self, number: int, handle: str | None, sku: str | None) -> list:
-        errors = []
+    def _key_errors(self, number: int, handle: str, sku: str) -> list[Problem]:
+        errors: list[Problem] = []
         if not handle:
             errors.append(("handle", handle, _("a handle is required")))
         elif handle not in self.groups and not handle_is_valid(handle):
@@ -191,7 +201,7 @@ class _CatalogPlanner:
             )
         if not sku:
             errors.append(("sku", sku, _("a SKU is required")))
-        elif len(sku) > _SKU_LENGTH:
+        elif _SKU_LENGTH is not None and len(sku) > _SKU_LENGTH:
             errors.append(
                 ("sku", sku, _("is longer than %(max)s characters") % {"max": _SKU_LENGTH})
             )
@@ -208,7 +218,9 @@ class _CatalogPlanner:
             self.seen_skus[sku] = number
         return errors
 
-    def _group(self, number: int, row: Row, handle: str, errors: list) -> _ProductGroup | None:
+    def _group(
+        self, number: int, row: Row, handle: str, errors: list[Problem]
+    ) -> _ProductGroup | None:
         """The product of the row; its columns are read from its handle's first row."""
         group = self.groups.get(handle)
         if group is None:
@@ -240,7 +252,9 @@ class _CatalogPlanner:
                 )
         return group
 
-    def _new_group(self, number: int, row: Row, handle: str, errors: list) -> _ProductGroup:
+    def _new_group(
+        self, number: int, row: Row, handle: str, errors: list[Problem]
+    ) -> _ProductGroup:
         stored = self.products.get(handle)
         group = _ProductGroup(
             handle=handle, first_row=number, product_id=stored[0] if stored else None
@@ -275,19 +289,28 @@ class _CatalogPlanner:
             )
         return "updated"
 
-    def _plan_new_variant(self, number, handle, sku, values, on_hand) -> None:
-        self.variants_new.append([handle, json_values({"sku": sku, **values}), on_hand])
+    def _plan_new_variant(
+        self, number: int, handle: str, sku: str, values: dict[str, Any], on_hand: int | None
+    ) -> None:
+        self.variants_new.append((handle, json_values({"sku": sku, **values}), on_hand))
         if self.staged.wants_changes:
             self.staged.note_change(
                 _("Row %(row)s: new variant %(sku)s of %(handle)s at %(price)s")
                 % {"row": number, "sku": sku, "handle": handle, "price": values["price"]}
             )
 
-    def _plan_variant_changes(self, number, sku, values, existing: StoredVariant, on_hand) -> bool:
+    def _plan_variant_changes(
+        self,
+        number: int,
+        sku: str,
+        values: dict[str, Any],
+        existing: StoredVariant,
+        on_hand: int | None,
+    ) -> bool:
         current = existing.fields
         changes = {k: v for k, v in values.items() if current[k] != v}
         if changes:
-            self.variants_update.append([existing.pk, json_values(changes)])
+            self.variants_update.append((existing.pk, json_values(changes)))
             if self.staged.wants_changes:
                 self.staged.note_change(
                     _("Row %(row)s: %(sku)s: %(changes)s")
@@ -298,19 +321,25 @@ class _CatalogPlanner:
                     }
                 )
         current_on_hand = existing.on_hand if existing.on_hand is not None else 0
-        counted = on_hand is not None and on_hand != current_on_hand
-        if counted:
-            self.stock.append([existing.pk, on_hand])
-            if self.staged.wants_changes:
-                self.staged.note_change(
-                    _("Row %(row)s: %(sku)s: on hand %(old)s → %(new)s")
-                    % {"row": number, "sku": sku, "old": current_on_hand, "new": on_hand}
-                )
-        return bool(changes) or counted
+        if on_hand is None or on_hand == current_on_hand:
+            return bool(changes)
+        self.stock.append((existing.pk, on_hand))
+        if self.staged.wants_changes:
+            self.staged.note_change(
+                _("Row %(row)s: %(sku)s: on hand %(old)s → %(new)s")
+                % {"row": number, "sku": sku, "old": current_on_hand, "new": on_hand}
+            )
+        return True
 
 
 def apply_catalog(
-    *, store: Store, plan: dict, actor, reference, reason: str, progress: Progress | None = None
+    *,
+    store: Store,
+    plan: dict[str, Any],
+    actor: Actor,
+    reference: StockReference,
+    reason: str,
+    progress: Progress | None = None,
 ) -> int:
     """Write a validated plan. The caller holds the transaction; returns stock movements made."""
     done = 0

@@ -4,7 +4,11 @@ on-hand count, each against what the store holds."""
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
 
+from django.db.models import Field
 from django.utils.translation import gettext as _
 
 from apps.catalog.models import Category, Product, ProductStatus, ProductVariant
@@ -18,7 +22,7 @@ from apps.transfer.importers.cells import (
     parse_money,
     parse_text,
 )
-from apps.transfer.importers.staging import Row
+from apps.transfer.importers.staging import Problem, Row
 from apps.transfer.importers.stock import stock_refusal
 
 VARIANT_CELL_FIELDS = tuple(name for name in VARIANT_COLUMNS.values() if name != "sku")
@@ -38,7 +42,7 @@ class StoredVariant:
     pk: int
     product_id: int
     handle: str
-    fields: dict  # the fields the file's variant columns fill
+    fields: dict[str, Any]  # the fields the file's variant columns fill
     on_hand: int | None
     allocated: int | None
 
@@ -46,13 +50,15 @@ class StoredVariant:
 class Categories:
     """Resolve a category cell by slug or by a path of names ("Clothing > Shirts")."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         rows = list(Category.objects.values_list("pk", "slug", "name", "parent_id"))
         self.by_slug = {slug.lower(): pk for pk, slug, _n, _p in rows}
         names = {pk: (name, parent_id) for pk, _s, name, parent_id in rows}
         self.by_path: dict[str, int | None] = {}
         for pk in names:
-            parts, current, seen = [], pk, set()
+            parts: list[str] = []
+            current: int | None = pk
+            seen: set[int] = set()
             while current is not None and current in names and current not in seen:
                 seen.add(current)
                 parts.append(names[current][0].strip().lower())
@@ -78,13 +84,21 @@ class Categories:
 class ProductCells:
     """Reads a row's product columns (title, description, category, status)."""
 
-    def __init__(self, categories: Categories | None):
-        self.categories = categories
+    def __init__(self) -> None:
         self.statuses = Choices(ProductStatus.choices)
 
-    def read(self, row: Row, *, is_new: bool) -> tuple[dict, dict, list]:
+    @cached_property
+    def categories(self) -> Categories:
+        """Read at the first category cell: a file without the column costs no query."""
+        return Categories()
+
+    def read(
+        self, row: Row, *, is_new: bool
+    ) -> tuple[dict[str, str], dict[str, object], list[Problem]]:
         """The cells as given, the product fields they fill, and the errors."""
-        raw, parsed, errors = {}, {}, []
+        raw: dict[str, str] = {}
+        parsed: dict[str, object] = {}
+        errors: list[Problem] = []
         for name in CATALOG_PRODUCT_COLUMNS:
             value = row.get(name)
             if value is None:
@@ -114,8 +128,11 @@ class ProductCells:
         return "status", self.statuses(value)
 
 
-def _cell_reader(model_field) -> Callable[[str], object]:
-    """How a cell becomes the value of the variant field it fills, by the field's type."""
+def _cell_reader(name: str) -> Callable[[str], object]:
+    """How a cell becomes the value of the variant field `name`, by the field's type."""
+    model_field = ProductVariant._meta.get_field(name)
+    if not isinstance(model_field, Field):
+        raise TypeError(f"ProductVariant.{name} is not a column a cell can fill")
     kind = model_field.get_internal_type()
     if kind == "CharField":
         return lambda text: parse_text(text, model_field.max_length)
@@ -124,7 +141,7 @@ def _cell_reader(model_field) -> Callable[[str], object]:
     if kind != "DecimalField":
         return lambda text: parse_int(text) if text else _KEEP
 
-    def amount(text: str):
+    def amount(text: str) -> Decimal | None:
         if text:
             return parse_money(text)
         if not model_field.null:
@@ -136,14 +153,12 @@ def _cell_reader(model_field) -> Callable[[str], object]:
 
 # The variant's columns but its key (the SKU): the field each fills and how its cells read.
 _VARIANT_CELLS = {
-    column: (name, _cell_reader(ProductVariant._meta.get_field(name)))
-    for column, name in VARIANT_COLUMNS.items()
-    if name != "sku"
+    column: (name, _cell_reader(name)) for column, name in VARIANT_COLUMNS.items() if name != "sku"
 }
 
 
-def read_variant(row: Row, errors: list) -> dict:
-    values = {}
+def read_variant(row: Row, errors: list[Problem]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
     for column, (name, read) in _VARIANT_CELLS.items():
         text = row.get(column)
         if text is None:
@@ -158,7 +173,13 @@ def read_variant(row: Row, errors: list) -> dict:
     return values
 
 
-def read_on_hand(row: Row, sku, values: dict, existing: StoredVariant | None, errors) -> int | None:
+def read_on_hand(
+    row: Row,
+    sku: str,
+    values: dict[str, Any],
+    existing: StoredVariant | None,
+    errors: list[Problem],
+) -> int | None:
     """The row's on-hand count, judged by the inventory's rules against the stock there is."""
     text = row.get("on_hand")
     on_hand = None
@@ -175,6 +196,7 @@ def read_on_hand(row: Row, sku, values: dict, existing: StoredVariant | None, er
         return None
     if not track or existing is None or existing.on_hand is None:
         return on_hand
+    allocated = existing.allocated or 0
     backorder = values.get("allow_backorder", stored["allow_backorder"])
     if on_hand is None and (backorder or not stored["allow_backorder"]):
         return None
@@ -182,7 +204,7 @@ def read_on_hand(row: Row, sku, values: dict, existing: StoredVariant | None, er
         sku=sku,
         reason=MovementReason.IMPORT,
         on_hand=existing.on_hand,
-        allocated=existing.allocated,
+        allocated=allocated,
         allow_backorder=backorder,
         new_on_hand=existing.on_hand if on_hand is None else on_hand,
     )
@@ -195,7 +217,7 @@ def read_on_hand(row: Row, sku, values: dict, existing: StoredVariant | None, er
                     "%(n)s units are on backorder; receive them (or give an on_hand count) "
                     "before turning backorders off"
                 )
-                % {"n": existing.allocated - existing.on_hand},
+                % {"n": allocated - existing.on_hand},
             )
         )
     elif refused:

@@ -1,5 +1,6 @@
 """Cell readers: each returns a clean value or raises CellError with a message for people."""
 
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
@@ -63,8 +64,9 @@ def parse_bool(text: str) -> bool:
     raise CellError(_("must be true or false"))
 
 
-def parse_text(text: str, max_length: int) -> str:
-    if len(text) > max_length:
+def parse_text(text: str, max_length: int | None) -> str:
+    """`max_length` None: the field sets no limit (a CharField may leave it out)."""
+    if max_length is not None and len(text) > max_length:
         raise CellError(_("is longer than %(max)s characters") % {"max": max_length})
     return text
 
@@ -72,9 +74,9 @@ def parse_text(text: str, max_length: int) -> str:
 class Choices:
     """Values or their (translated) labels, matched without regard to case."""
 
-    def __init__(self, choices):
+    def __init__(self, choices: Sequence[tuple[str, object]]) -> None:
         self.values = [str(v) for v, _label in choices]
-        self.lookup = {}
+        self.lookup: dict[str, str] = {}
         for value, label in choices:
             self.lookup[str(label).lower()] = value
             self.lookup[str(value).lower()] = value

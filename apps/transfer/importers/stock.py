@@ -1,7 +1,7 @@
 """The stock file: one row per SKU with a counted on-hand figure or a signed delta, checked by
 the inventory's own rules and applied through its bulk service (every change in the ledger)."""
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -10,13 +10,16 @@ from apps.inventory.models import STAFF_REASONS, MovementReason
 from apps.inventory.services import (
     ADDING_REASONS,
     StockChange,
+    StockReference,
     on_hand_refusal,
     stock_change_bulk,
 )
 from apps.inventory.tables import STOCK_ALIASES, STOCK_COLUMNS, STOCK_REQUIRED_COLUMNS
 from apps.stores.models import Store
+from apps.stores.scoping import Actor
 from apps.transfer.importers.cells import CellError, Choices, parse_int
 from apps.transfer.importers.staging import (
+    Problem,
     Progress,
     Row,
     Staged,
@@ -31,9 +34,18 @@ _STOCK_REASONS = (*STAFF_REASONS, MovementReason.IMPORT)
 _NOTE_LENGTH = 255
 
 
-def stock_refusal(*, on_hand: int, allocated: int, reason: str, **change) -> str | None:
+def stock_refusal(
+    *, sku: str, reason: str, on_hand: int, allocated: int, allow_backorder: bool, new_on_hand: int
+) -> str | None:
     """The inventory service's verdict on a planned on-hand figure, worded for the preview."""
-    refusal = on_hand_refusal(on_hand=on_hand, allocated=allocated, reason=reason, **change)
+    refusal = on_hand_refusal(
+        sku=sku,
+        reason=reason,
+        on_hand=on_hand,
+        allocated=allocated,
+        allow_backorder=allow_backorder,
+        new_on_hand=new_on_hand,
+    )
     if refusal is None:
         return None
     code = refusal[0]
@@ -63,15 +75,23 @@ class _Counted(NamedTuple):
 
 
 class _Quantity(NamedTuple):
-    """The row's figure: a count (`set_on_hand`) or a `delta`, and the cell it came from."""
+    """The row's figure, a count (from the on_hand column) or a change (from delta), and the
+    cell it came from."""
 
-    set_on_hand: int | None
-    delta: int | None
     column: str
+    figure: int
     text: str
 
+    @property
+    def set_on_hand(self) -> int | None:
+        return self.figure if self.column == "on_hand" else None
+
+    @property
+    def delta(self) -> int | None:
+        return None if self.column == "on_hand" else self.figure
+
     def new_on_hand(self, current: int) -> int:
-        return self.set_on_hand if self.set_on_hand is not None else current + self.delta
+        return self.figure if self.column == "on_hand" else current + self.figure
 
 
 def validate_stock(*, store: Store, table: Table, progress: Progress | None = None) -> Staged:
@@ -106,48 +126,49 @@ def _counted_variants(store: Store, skus: set[str]) -> dict[str, _Counted]:
                 "stock__allocated",
             )
         )
-        for sku, *rest in rows:
-            variants[sku] = _Counted(*rest)
+        for sku, pk, track, backorder, on_hand, allocated in rows:
+            variants[sku] = _Counted(pk, track, backorder, on_hand, allocated)
     return variants
 
 
 class _StockPlanner:
     """Checks the rows of a stock file one by one and plans the changes applying them makes."""
 
-    def __init__(self, staged: Staged, *, variants: dict[str, _Counted]):
+    def __init__(self, staged: Staged, *, variants: dict[str, _Counted]) -> None:
         self.staged = staged
         self.variants = variants
         self.reasons = Choices([(r, MovementReason(r).label) for r in _STOCK_REASONS])
         self.seen: dict[str, int] = {}
-        self.plan: list = []
+        self.plan: list[tuple[int, int | None, int | None, str, str]] = []
 
     def add(self, number: int, cells: list[str], row: Row) -> None:
-        errors: list = []
-        sku = row.get("sku")
+        errors: list[Problem] = []
+        sku = row.required("sku")
         variant = self._variant(number, sku, errors)
         quantity = self._quantity(row, errors)
         reason = self._reason(row, errors)
-        if not errors:
-            current, allocated = variant.on_hand or 0, variant.allocated or 0
-            new = quantity.new_on_hand(current)
-            refused = stock_refusal(
-                sku=sku,
-                reason=reason,
-                on_hand=current,
-                allocated=allocated,
-                allow_backorder=variant.allow_backorder,
-                new_on_hand=new,
-            )
-            if refused:
-                errors.append((quantity.column, quantity.text, refused))
-        if errors:
+        if errors or variant is None or quantity is None:
+            # Without a variant or a figure there is an error saying why.
             self.staged.add_errors(number, cells, errors)
+            return
+        current = variant.on_hand or 0
+        new = quantity.new_on_hand(current)
+        refused = stock_refusal(
+            sku=sku,
+            reason=reason,
+            on_hand=current,
+            allocated=variant.allocated or 0,
+            allow_backorder=variant.allow_backorder,
+            new_on_hand=new,
+        )
+        if refused:
+            self.staged.add_errors(number, cells, [(quantity.column, quantity.text, refused)])
             return
         if new == current:
             self.staged.skipped += 1
             return
         note = (row.get("note") or "")[:_NOTE_LENGTH]
-        self.plan.append([variant.pk, quantity.set_on_hand, quantity.delta, reason, note])
+        self.plan.append((variant.pk, quantity.set_on_hand, quantity.delta, reason, note))
         self.staged.updated += 1
         if self.staged.wants_changes:
             self.staged.note_change(
@@ -155,7 +176,7 @@ class _StockPlanner:
                 % {"row": number, "sku": sku, "old": current, "new": new}
             )
 
-    def _variant(self, number: int, sku: str | None, errors: list) -> _Counted | None:
+    def _variant(self, number: int, sku: str, errors: list[Problem]) -> _Counted | None:
         variant = self.variants.get(sku) if sku else None
         if not sku:
             errors.append(("sku", sku, _("a SKU is required")))
@@ -177,7 +198,7 @@ class _StockPlanner:
         return variant
 
     @staticmethod
-    def _quantity(row: Row, errors: list) -> _Quantity | None:
+    def _quantity(row: Row, errors: list[Problem]) -> _Quantity | None:
         on_hand_text, delta_text = row.get("on_hand") or "", row.get("delta") or ""
         if on_hand_text and delta_text:
             errors.append(("delta", delta_text, _("give either on_hand or delta, not both")))
@@ -187,14 +208,13 @@ class _StockPlanner:
             return None
         column, text = ("on_hand", on_hand_text) if on_hand_text else ("delta", delta_text)
         try:
-            if column == "on_hand":
-                return _Quantity(parse_int(text), None, column, text)
-            return _Quantity(None, parse_int(text, minimum=None), column, text)
+            figure = parse_int(text) if column == "on_hand" else parse_int(text, minimum=None)
         except CellError as error:
             errors.append((column, text, str(error)))
             return None
+        return _Quantity(column, figure, text)
 
-    def _reason(self, row: Row, errors: list) -> str:
+    def _reason(self, row: Row, errors: list[Problem]) -> str:
         text = row.get("reason") or ""
         if not text:
             return MovementReason.IMPORT.value
@@ -206,7 +226,13 @@ class _StockPlanner:
 
 
 def apply_stock(
-    *, store: Store, plan: dict, actor, reference, reason: str, progress: Progress | None = None
+    *,
+    store: Store,
+    plan: dict[str, Any],
+    actor: Actor,
+    reference: StockReference,
+    reason: str,
+    progress: Progress | None = None,
 ) -> int:
     changes = [
         StockChange(

@@ -3,7 +3,9 @@ or by the background task that builds big files."""
 
 import logging
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import IO
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -26,6 +28,7 @@ from apps.orders.tables import (
 from apps.stores.models import Store
 from apps.stores.roles import Capability
 from apps.stores.scoping import (
+    Viewer,
     is_platform_operator,
     require_capability,
     scope_queryset,
@@ -35,6 +38,7 @@ from apps.transfer import blobs, exporting
 from apps.transfer.changelists import order_changelist_queryset
 from apps.transfer.models import ExportJob, ExportKind, FileFormat, JobStatus
 from apps.transfer.services.jobs import JobProgress, job_fail
+from apps.users.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +46,13 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ExportSpec:
     headers: tuple[str, ...]
-    rows: object
+    rows: Iterator[tuple[object, ...]]
     count: int
 
 
-def export_jobs_for(user, *, scoped: QuerySet[ExportJob] | None = None) -> QuerySet[ExportJob]:
+def export_jobs_for(
+    user: User, *, scoped: QuerySet[ExportJob] | None = None
+) -> QuerySet[ExportJob]:
     """The export jobs `user` may list and open: their own (a superuser's: everyone's), of the
     stores where they may still export, and their "all my stores" jobs, which have no store to
     scope by (those files were scoped when they were written).
@@ -60,7 +66,7 @@ def export_jobs_for(user, *, scoped: QuerySet[ExportJob] | None = None) -> Query
     return visible if is_platform_operator(user) else visible.filter(created_by=user)
 
 
-def _scoped_store_ids(user, store: Store | None) -> set[int] | None:
+def _scoped_store_ids(user: Viewer | None, store: Store | None) -> set[int] | None:
     """Stores an export may read: the user's exportable stores, narrowed to `store`."""
     if user is None:
         return None if store is None else {store.pk}
@@ -72,24 +78,28 @@ def _scoped_store_ids(user, store: Store | None) -> set[int] | None:
 
 
 def export_spec(
-    *, kind: str, user, store: Store | None = None, orders: QuerySet[Order] | None = None
+    *,
+    kind: str,
+    user: Viewer | None,
+    store: Store | None = None,
+    orders: QuerySet[Order] | None = None,
 ) -> ExportSpec:
     """The columns and a lazy row iterator of an export, scoped to what `user` may export.
     `user` None is the command line (ops): every store unless `store` narrows it."""
     store_ids = _scoped_store_ids(user, store)
     if kind == ExportKind.CATALOG:
-        count_qs = ProductVariant.objects.all()
+        variants = ProductVariant.objects.all()
         if store_ids is not None:
-            count_qs = count_qs.filter(store_id__in=sorted(store_ids))
+            variants = variants.filter(store_id__in=sorted(store_ids))
         return ExportSpec(
-            CATALOG_EXPORT_COLUMNS, catalog_export_rows(store_ids=store_ids), count_qs.count()
+            CATALOG_EXPORT_COLUMNS, catalog_export_rows(store_ids=store_ids), variants.count()
         )
     if kind == ExportKind.STOCK:
-        count_qs = Stock.objects.all()
+        stocks = Stock.objects.all()
         if store_ids is not None:
-            count_qs = count_qs.filter(store_id__in=sorted(store_ids))
+            stocks = stocks.filter(store_id__in=sorted(store_ids))
         return ExportSpec(
-            STOCK_EXPORT_COLUMNS, stock_export_rows(store_ids=store_ids), count_qs.count()
+            STOCK_EXPORT_COLUMNS, stock_export_rows(store_ids=store_ids), stocks.count()
         )
     if kind in (ExportKind.ORDERS, ExportKind.ORDER_LINES):
         queryset = orders if orders is not None else Order.objects.all()
@@ -104,7 +114,13 @@ def export_spec(
     raise ApplicationError(_("Unknown export kind."))
 
 
-def export_write(spec: ExportSpec, fileobj, *, file_format: str, progress=None) -> None:
+def export_write(
+    spec: ExportSpec,
+    fileobj: IO[bytes],
+    *,
+    file_format: str,
+    progress: Callable[[int], None] | None = None,
+) -> None:
     writer = exporting.write_xlsx if file_format == FileFormat.XLSX else exporting.write_csv
     writer(fileobj, spec.headers, spec.rows, progress)
 
@@ -116,7 +132,7 @@ def export_runs_in_background(spec: ExportSpec, file_format: str) -> bool:
 
 
 def export_job_create(
-    *, user, kind: str, file_format: str, store: Store | None = None, filters: str = ""
+    *, user: User, kind: str, file_format: str, store: Store | None = None, filters: str = ""
 ) -> ExportJob:
     job = ExportJob.objects.create(
         kind=kind,
@@ -134,7 +150,7 @@ def export_job_create(
 
 
 def export_job_record(
-    *, user, kind: str, file_format: str, spec: ExportSpec, store: Store | None, filters: str
+    *, user: User, kind: str, file_format: str, spec: ExportSpec, store: Store | None, filters: str
 ) -> ExportJob:
     """The record of an export streamed straight to the browser: finished as it starts."""
     now = timezone.now()
@@ -161,9 +177,14 @@ def export_job_run(job_id: int, *, orders: QuerySet[Order] | None = None) -> Exp
         return job
     progress = JobProgress(job)
     try:
+        user = job.created_by
+        if user is None:
+            # No person is the command line's way to say every store; a job is always a
+            # person's, and one whose person was deleted has nobody left to scope it by.
+            raise ApplicationError(_("The account that asked for this export no longer exists."))
         if orders is None and job.kind in (ExportKind.ORDERS, ExportKind.ORDER_LINES):
-            orders = _orders_from_filters(job)
-        spec = export_spec(kind=job.kind, user=job.created_by, store=job.store, orders=orders)
+            orders = _orders_from_filters(job, user)
+        spec = export_spec(kind=job.kind, user=user, store=job.store, orders=orders)
         ExportJob.objects.filter(pk=job.pk).update(total_rows=spec.count)
         # XLSX is a zip that wants a seekable file: build in a temporary file, then store.
         with tempfile.TemporaryFile() as tmp:
@@ -191,9 +212,9 @@ def export_job_run(job_id: int, *, orders: QuerySet[Order] | None = None) -> Exp
     return job
 
 
-def _orders_from_filters(job: ExportJob) -> QuerySet[Order]:
+def _orders_from_filters(job: ExportJob, user: User) -> QuerySet[Order]:
     """Rebuild the order changelist the export was started from, with its filters."""
-    return order_changelist_queryset(user=job.created_by, query_string=job.filters)
+    return order_changelist_queryset(user=user, query_string=job.filters)
 
 
 # Background work for big files: `manage.py db_worker` runs it.

@@ -3,6 +3,7 @@ tasks that validate and apply big files."""
 
 import json
 import logging
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,7 +19,7 @@ from apps.inventory.models import Stock, StockMovement
 from apps.inventory.services import StockChangesRefused, StockReference
 from apps.stores.models import Store
 from apps.stores.roles import Capability
-from apps.stores.scoping import require_capability
+from apps.stores.scoping import SYSTEM, Actor, acting_person, require_capability
 from apps.transfer import blobs
 from apps.transfer.importers.catalog import StaleImport, apply_catalog, validate_catalog
 from apps.transfer.importers.staging import plan_size
@@ -58,9 +59,18 @@ def _check_upload(content: bytes) -> None:
         raise UnreadableFile(_("The file is empty."))
 
 
+def _store_of(job: ImportJob) -> Store:
+    """The store the import writes into. Exports share the column, where it may be empty; an
+    import is always created with one, so a job without it is refused with a message rather
+    than handed to code that needs a store."""
+    if job.store is None:
+        raise ApplicationError(_("This import has no store to write into."), code="no_store")
+    return job.store
+
+
 def import_job_create(
     *,
-    user,
+    actor: Actor,
     store: Store,
     kind: str,
     name: str,
@@ -71,15 +81,14 @@ def import_job_create(
     """Keep the upload and validate it: here if it is a small CSV file, in the background
     worker if it is large or a workbook. `background=False` is for callers outside a web
     request (the management commands), which may read a workbook themselves."""
-    if user is not None:
-        require_capability(user, store, Capability.IMPORT)
+    require_capability(actor, store, Capability.IMPORT)
     if kind not in ImportKind.values:
         raise ApplicationError(_("Unknown import kind."))
     _check_upload(content)
     job = ImportJob(
         store=store,
         kind=kind,
-        created_by=user if user is not None and user.is_authenticated else None,
+        created_by=acting_person(actor),
         original_name=name[:255],
         file_format=FileFormat.XLSX if content.startswith(_WORKBOOK_MAGIC) else FileFormat.CSV,
         valid_only=valid_only,
@@ -112,14 +121,15 @@ def import_job_validate(job: ImportJob) -> ImportJob:
     job.refresh_from_db()
     progress = JobProgress(job)
     try:
+        store = _store_of(job)
         raw = blobs.read_blob(blobs.upload_key(job))
         table = read_table(raw, name=job.original_name)
         del raw
         with table:
             ImportJob.objects.filter(pk=job.pk).update(total_rows=table.estimated_rows)
             validate = validate_catalog if job.kind == ImportKind.CATALOG else validate_stock
-            staged = validate(store=job.store, table=table, progress=progress)
-    except UnreadableFile as error:
+            staged = validate(store=store, table=table, progress=progress)
+    except ApplicationError as error:
         job_fail(job, error.message)
         return job
     except Exception:
@@ -145,11 +155,10 @@ def import_job_validate(job: ImportJob) -> ImportJob:
     return job
 
 
-def import_job_apply(*, job: ImportJob, user, background: bool | None = None) -> ImportJob:
+def import_job_apply(*, job: ImportJob, actor: Actor, background: bool | None = None) -> ImportJob:
     """Write what the preview showed. Refused while there are errors, unless the job was
     created to import the valid rows only."""
-    if user is not None:
-        require_capability(user, job.store, Capability.IMPORT)
+    require_capability(actor, _store_of(job), Capability.IMPORT)
     job = job_check_stale(job)
     if job.status != JobStatus.PREVIEW:
         raise ApplicationError(_("This import is not waiting to be applied."), code="conflict")
@@ -169,7 +178,7 @@ def import_job_apply(*, job: ImportJob, user, background: bool | None = None) ->
         result = apply_import.enqueue(job.pk)
         ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
     else:
-        import_job_run_apply(job.pk, actor=user)
+        import_job_run_apply(job.pk, actor=actor)
     job.refresh_from_db()
     return job
 
@@ -201,7 +210,7 @@ def _nothing_written_because(job: ImportJob, error: Exception) -> str:
     return _("Nothing was written because of an unexpected error.")
 
 
-def import_job_run_apply(job_id: int, *, actor=None) -> ImportJob:
+def import_job_run_apply(job_id: int, *, actor: Actor) -> ImportJob:
     """The write itself, in one transaction: on any failure nothing of it stays."""
     job = ImportJob.objects.select_related("store", "created_by").get(pk=job_id)
     if job.status != JobStatus.APPLYING:
@@ -230,9 +239,9 @@ def import_job_run_apply(job_id: int, *, actor=None) -> ImportJob:
     try:
         with transaction.atomic():
             moved = apply(
-                store=job.store,
+                store=_store_of(job),
                 plan=plan,
-                actor=actor if actor is not None else job.created_by,
+                actor=actor,
                 reference=StockReference("import", str(job.pk)),
                 reason=_("Import #%(id)s") % {"id": job.pk},
                 progress=report,
@@ -258,9 +267,8 @@ def import_job_run_apply(job_id: int, *, actor=None) -> ImportJob:
     return job
 
 
-def import_job_discard(*, job: ImportJob, user) -> ImportJob:
-    if user is not None:
-        require_capability(user, job.store, Capability.IMPORT)
+def import_job_discard(*, job: ImportJob, actor: Actor) -> ImportJob:
+    require_capability(actor, _store_of(job), Capability.IMPORT)
     if ImportJob.objects.filter(pk=job.pk, status=JobStatus.PREVIEW).update(
         status=JobStatus.DISCARDED, finished_at=timezone.now()
     ):
@@ -270,7 +278,7 @@ def import_job_discard(*, job: ImportJob, user) -> ImportJob:
     return job
 
 
-def import_failed_rows(job: ImportJob):
+def import_failed_rows(job: ImportJob) -> tuple[list[str], Iterator[tuple[object, ...]]]:
     """(headers, rows) of the rows that failed, each with its errors in a last column."""
     try:
         data = json.loads(blobs.read_blob(blobs.plan_key(job)))
@@ -290,4 +298,7 @@ def validate_import(job_id: int) -> None:
 
 @task()
 def apply_import(job_id: int) -> None:
-    import_job_run_apply(job_id)
+    # The task carries only the job's id, so the person recorded is the one who uploaded the
+    # file; a job a command uploaded, or whose uploader is gone, has nobody behind it.
+    uploader = ImportJob.objects.select_related("created_by").get(pk=job_id).created_by
+    import_job_run_apply(job_id, actor=uploader if uploader is not None else SYSTEM)

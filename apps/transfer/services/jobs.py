@@ -3,13 +3,17 @@ stopped, and failing a job."""
 
 import time
 from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.transfer.models import JobStatus
+from apps.transfer.models import ExportJob, ImportJob, JobStatus
+
+J = TypeVar("J", ImportJob, ExportJob)
 
 
 class JobProgress:
@@ -20,10 +24,10 @@ class JobProgress:
     SQLite allows one writer at a time: there the apply reports only when it is over.
     """
 
-    def __init__(self, job, *, inside_transaction: bool = False):
+    def __init__(self, job: ImportJob | ExportJob, *, inside_transaction: bool = False) -> None:
         self.model = type(job)
         self.pk = job.pk
-        self.connection = None
+        self.connection: BaseDatabaseWrapper | None = None
         self.enabled = True
         self.last = 0.0
         if inside_transaction:
@@ -54,7 +58,7 @@ class JobProgress:
             self.connection.close()
 
 
-def job_check_stale(job):
+def job_check_stale(job: J) -> J:
     """A job whose worker stopped beating is dead: say so instead of spinning forever."""
     if not job.is_active:
         return job
@@ -79,7 +83,7 @@ def job_check_stale(job):
     return job
 
 
-def job_fail(job, message: str) -> None:
+def job_fail(job: ImportJob | ExportJob, message: str) -> None:
     type(job).objects.filter(pk=job.pk).update(
         status=JobStatus.FAILED, message=message, finished_at=timezone.now()
     )

@@ -5,6 +5,7 @@ import pytest
 
 from apps.catalog.tests.factories import CategoryFactory
 from apps.stores.roles import Role
+from apps.stores.scoping import SYSTEM
 from apps.stores.tests.factories import StoreFactory, staff_member
 from apps.transfer.services.import_jobs import import_job_apply, import_job_create
 
@@ -56,10 +57,17 @@ def row(handle="tee", sku="TEE-S", price="10.00", *, title="Tee", **extra):
 
 
 def run_import(
-    store, content, *, user=None, kind="catalog", valid_only=False, apply=True, name="catalog.csv"
+    store,
+    content,
+    *,
+    actor=SYSTEM,
+    kind="catalog",
+    valid_only=False,
+    apply=True,
+    name="catalog.csv",
 ):
     job = import_job_create(
-        user=user,
+        actor=actor,
         store=store,
         kind=kind,
         name=name,
@@ -68,7 +76,7 @@ def run_import(
         background=False,
     )
     if apply and job.can_apply:
-        job = import_job_apply(job=job, user=user, background=False)
+        job = import_job_apply(job=job, actor=actor, background=False)
     return job
 
 

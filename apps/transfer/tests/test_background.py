@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.catalog.models import Product
 from apps.inventory.models import StockMovement
+from apps.stores.scoping import SYSTEM
 from apps.transfer.blobs import delete_blob, plan_key
 from apps.transfer.models import ImportJob, JobStatus
 from apps.transfer.services.import_jobs import import_job_apply, import_job_create
@@ -24,22 +25,24 @@ def _rows(n):
 def test_large_file_validates_and_applies_in_the_worker(store, manager, settings):
     settings.TRANSFER_BACKGROUND_ROWS = 100
     job = import_job_create(
-        user=manager, store=store, kind="catalog", name="big.csv", content=csv_bytes(_rows(300))
+        actor=manager, store=store, kind="catalog", name="big.csv", content=csv_bytes(_rows(300))
     )
     assert job.task_id
     assert job.status == JobStatus.PREVIEW
     assert (job.rows_done, job.total_rows, job.created_count) == (300, 300, 300)
-    job = import_job_apply(job=job, user=manager)
+    job = import_job_apply(job=job, actor=manager)
     assert job.status == JobStatus.SUCCEEDED
     assert job.rows_done == job.total_rows == 300
     assert job.finished_at and job.heartbeat_at
     assert Product.objects.count() == 300
-    assert StockMovement.objects.filter(reference_id=str(job.pk)).count() == 300
+    movements = StockMovement.objects.filter(reference_id=str(job.pk))
+    assert movements.count() == 300
+    assert set(movements.values_list("actor", flat=True)) == {manager.pk}
 
 
 def test_progress_is_recorded_and_polled(client, store, manager):
     job = import_job_create(
-        user=manager,
+        actor=manager,
         store=store,
         kind="catalog",
         name="a.csv",
@@ -61,7 +64,7 @@ def test_progress_is_recorded_and_polled(client, store, manager):
 
 def test_a_dead_worker_leaves_the_job_failed_and_data_untouched(client, store, manager):
     job = import_job_create(
-        user=manager,
+        actor=manager,
         store=store,
         kind="catalog",
         name="a.csv",
@@ -82,7 +85,7 @@ def test_a_dead_worker_leaves_the_job_failed_and_data_untouched(client, store, m
 
 def test_a_fresh_heartbeat_is_not_stale(store):
     job = import_job_create(
-        user=None,
+        actor=SYSTEM,
         store=store,
         kind="catalog",
         name="a.csv",
@@ -99,12 +102,35 @@ def test_a_fresh_heartbeat_is_not_stale(store):
 def test_a_failing_apply_task_marks_the_job_failed(store, settings):
     settings.TRANSFER_BACKGROUND_ROWS = 1
     job = import_job_create(
-        user=None, store=store, kind="catalog", name="a.csv", content=csv_bytes(_rows(5))
+        actor=SYSTEM, store=store, kind="catalog", name="a.csv", content=csv_bytes(_rows(5))
     )
     delete_blob(plan_key(job))
-    job = import_job_apply(job=job, user=None)
+    job = import_job_apply(job=job, actor=SYSTEM)
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
+    assert not Product.objects.exists()
+
+
+def test_an_import_job_without_a_store_is_refused_with_a_message(store):
+    from apps.core.errors import ApplicationError
+    from apps.transfer.services.import_jobs import import_job_validate
+
+    job = import_job_create(
+        actor=SYSTEM,
+        store=store,
+        kind="catalog",
+        name="a.csv",
+        content=csv_bytes(_rows(1)),
+        background=False,
+    )
+    ImportJob.objects.filter(pk=job.pk).update(store=None)
+    job.refresh_from_db()
+    with pytest.raises(ApplicationError, match="no store"):
+        import_job_apply(job=job, actor=SYSTEM, background=False)
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
+    job = import_job_validate(job)
+    assert job.status == JobStatus.FAILED
+    assert "no store" in job.message
     assert not Product.objects.exists()
 
 
@@ -112,16 +138,16 @@ def test_apply_twice_is_refused(store):
     from apps.core.errors import ApplicationError
 
     job = import_job_create(
-        user=None,
+        actor=SYSTEM,
         store=store,
         kind="catalog",
         name="a.csv",
         content=csv_bytes(_rows(2)),
         background=False,
     )
-    import_job_apply(job=job, user=None, background=False)
+    import_job_apply(job=job, actor=SYSTEM, background=False)
     with pytest.raises(ApplicationError):
-        import_job_apply(job=job, user=None, background=False)
+        import_job_apply(job=job, actor=SYSTEM, background=False)
     assert Product.objects.count() == 2
 
 
@@ -131,7 +157,7 @@ def test_progress_inside_the_apply_transaction_is_visible_to_the_poller(store):
     from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
     job = import_job_create(
-        user=None,
+        actor=SYSTEM,
         store=store,
         kind="catalog",
         name="a.csv",

@@ -23,7 +23,7 @@ def manager():
 def test_progress_polls_until_the_preview_appears_without_a_page_load(browser_page, manager):
     store = manager.memberships.get().store
     job = import_job_create(
-        user=manager,
+        actor=manager,
         store=store,
         kind="catalog",
         name="big.csv",

@@ -3,6 +3,8 @@ from django.core.management import CommandError, call_command
 
 from apps.catalog.models import ProductVariant
 from apps.catalog.tests.factories import make_product
+from apps.inventory.models import StockMovement
+from apps.transfer.models import ImportJob
 from apps.transfer.parsing import read_table
 from apps.transfer.tests.conftest import csv_bytes, row
 
@@ -43,6 +45,7 @@ def test_import_with_errors_exits_non_zero_and_reports_on_stderr(store, tmp_path
         (["missing.csv", "--store", "north"], "Cannot read"),
         (["{garbage}", "--store", "north"], "does not look like"),
         (["{garbage}", "--store", "nowhere"], "No store"),
+        (["{garbage}", "--store", ""], "slug of the target store"),
     ],
 )
 def test_bad_input_is_a_message_not_a_traceback(store, tmp_path, args, message):
@@ -72,3 +75,6 @@ def test_import_stock_command(store, tmp_path):
     call_command("import_stock", str(source), "--store", store.slug)
     variant.stock.refresh_from_db()
     assert variant.stock.on_hand == 12
+    # Nobody is behind a command: neither the job nor its movement names a person.
+    assert ImportJob.objects.get().created_by is None
+    assert StockMovement.objects.get(stock__variant=variant).actor is None

@@ -166,6 +166,18 @@ def test_export_memory_does_not_hold_the_rows(store):
     assert StockMovement.objects.count() == 0
 
 
+def test_an_export_whose_person_is_gone_fails_instead_of_reading_every_store(store):
+    from apps.transfer.models import ExportJob, JobStatus
+    from apps.transfer.services.export_jobs import export_job_run
+
+    make_product(store)
+    queued = ExportJob.objects.create(kind="catalog", file_format="csv", status=JobStatus.QUEUED)
+    job = export_job_run(queued.pk)
+    assert job.status == JobStatus.FAILED
+    assert "no longer exists" in job.message
+    assert job.file_size == 0
+
+
 def test_export_jobs_list_and_open_by_owner_and_store(client, store, other_store, manager):
     from apps.stores.models import StoreMembership
     from apps.transfer.services.export_jobs import export_job_create

@@ -8,6 +8,7 @@ from apps.catalog.models import Product, ProductVariant
 from apps.catalog.tests.factories import make_product
 from apps.inventory.models import MovementReason, Stock, StockMovement
 from apps.inventory.selectors import ledger_mismatches
+from apps.stores.scoping import SYSTEM
 from apps.transfer.models import JobStatus
 from apps.transfer.tests.conftest import csv_bytes, row, run_import
 
@@ -22,7 +23,7 @@ def test_creates_products_variants_and_opening_stock(store, manager, category):
             row("mug", "MUG-1", "5", title="Mug", track_inventory="false"),
         ]
     )
-    job = run_import(store, content, user=manager)
+    job = run_import(store, content, actor=manager)
     assert job.status == JobStatus.SUCCEEDED, job.message
     assert (job.created_count, job.updated_count, job.skipped_count) == (3, 0, 0)
     tee = Product.objects.get(store=store, handle="tee")
@@ -184,7 +185,7 @@ def test_stale_preview_fails_and_writes_nothing(store):
     from apps.transfer.services.import_jobs import import_job_apply, import_job_create
 
     job = import_job_create(
-        user=None,
+        actor=SYSTEM,
         store=store,
         kind="catalog",
         name="a.csv",
@@ -193,7 +194,7 @@ def test_stale_preview_fails_and_writes_nothing(store):
     )
     make_product(store, title="Someone else")
     Product.objects.filter(store=store).update(handle="tee")
-    job = import_job_apply(job=job, user=None, background=False)
+    job = import_job_apply(job=job, actor=SYSTEM, background=False)
     assert job.status == JobStatus.FAILED
     assert "changed after the preview" in job.message
     assert not ProductVariant.objects.filter(sku="A").exists()
@@ -228,7 +229,7 @@ def test_user_without_import_capability_is_refused(store):
 
     clerk = staff_member(store, Role.CLERK)
     with pytest.raises(PermissionDenied):
-        run_import(store, csv_bytes([row()]), user=clerk)
+        run_import(store, csv_bytes([row()]), actor=clerk)
 
 
 def test_turning_backorders_off_is_checked_against_the_file_s_own_count(store):

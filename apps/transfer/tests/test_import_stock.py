@@ -5,6 +5,7 @@ from apps.inventory.models import MovementReason, Stock, StockMovement
 from apps.inventory.selectors import ledger_mismatches
 from apps.inventory.tests.factories import receive
 from apps.orders.tests.factories import place_order
+from apps.stores.scoping import SYSTEM
 from apps.transfer.models import JobStatus
 from apps.transfer.tests.conftest import csv_bytes, run_import
 
@@ -23,7 +24,7 @@ def test_counts_deltas_and_ledger(store, manager):
     content = stock_csv(
         [[a.sku, "7", "", "count", "shelf 4"], [b.sku, "", "+5", "", ""], [c.sku, "0", "", "", ""]]
     )
-    job = run_import(store, content, user=manager, kind="stock")
+    job = run_import(store, content, actor=manager, kind="stock")
     assert job.status == JobStatus.SUCCEEDED, job.errors
     assert (job.updated_count, job.skipped_count) == (2, 1)
     assert Stock.objects.get(variant=a).on_hand == 7
@@ -79,7 +80,7 @@ def test_an_order_between_preview_and_apply_refuses_everything(store):
     receive(variant, 5)
     other = make_variant(store)
     job = import_job_create(
-        user=None,
+        actor=SYSTEM,
         store=store,
         kind="stock",
         name="s.csv",
@@ -88,7 +89,7 @@ def test_an_order_between_preview_and_apply_refuses_everything(store):
     )
     assert job.can_apply
     place_order(store, [(variant, 3)])
-    job = import_job_apply(job=job, user=None, background=False)
+    job = import_job_apply(job=job, actor=SYSTEM, background=False)
     assert job.status == JobStatus.FAILED
     assert job.message.startswith("Stock changed after the preview. Nothing was written.")
     assert variant.sku in job.message

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.errors import ApplicationError
+from apps.stores.scoping import SYSTEM
 from apps.transfer.management.commands._common import store_by_slug
 from apps.transfer.models import JobStatus
 from apps.transfer.services.import_jobs import (
@@ -29,6 +30,8 @@ class ImportCommand(BaseCommand):
 
     def handle(self, *args, file, store, dry_run, valid_only, **options):
         target = store_by_slug(store)
+        if target is None:
+            raise CommandError("Give the slug of the target store.")
         path = Path(file)
         try:
             content = path.read_bytes()
@@ -37,7 +40,7 @@ class ImportCommand(BaseCommand):
         started = time.perf_counter()
         try:
             job = import_job_create(
-                user=None,
+                actor=SYSTEM,
                 store=target,
                 kind=self.kind,
                 name=path.name,
@@ -57,22 +60,22 @@ class ImportCommand(BaseCommand):
         )
         self._report_errors(job)
         if dry_run:
-            import_job_discard(job=job, user=None)
+            import_job_discard(job=job, actor=SYSTEM)
             if job.error_rows:
                 raise CommandError("Dry run: the file has errors.", returncode=1)
             self.stdout.write(self.style.SUCCESS("Dry run: nothing written."))
             return
         if job.error_rows and not valid_only:
-            import_job_discard(job=job, user=None)
+            import_job_discard(job=job, actor=SYSTEM)
             raise CommandError(
                 "Nothing written: the file has errors (fix them, or pass --valid-only).",
                 returncode=1,
             )
         if not job.can_apply:
-            import_job_discard(job=job, user=None)
+            import_job_discard(job=job, actor=SYSTEM)
             self.stdout.write(self.style.SUCCESS("Nothing to change."))
             return
-        job = import_job_apply(job=job, user=None, background=False)
+        job = import_job_apply(job=job, actor=SYSTEM, background=False)
         if job.status != JobStatus.SUCCEEDED:
             raise CommandError(job.message, returncode=1)
         self.stdout.write(
