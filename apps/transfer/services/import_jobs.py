@@ -27,6 +27,7 @@ from apps.transfer.importers.stock import apply_stock, validate_stock
 from apps.transfer.models import FileFormat, ImportJob, ImportKind, JobStatus
 from apps.transfer.parsing import UnreadableFile, read_table
 from apps.transfer.services.jobs import JobProgress, job_check_stale, job_fail
+from apps.users.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +176,8 @@ def import_job_apply(*, job: ImportJob, actor: Actor, background: bool | None = 
     if background is None:
         background = job.total_rows > settings.TRANSFER_BACKGROUND_ROWS
     if background:
-        result = apply_import.enqueue(job.pk)
+        person = acting_person(actor)
+        result = apply_import.enqueue(job.pk, person.pk if person is not None else None)
         ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
     else:
         import_job_run_apply(job.pk, actor=actor)
@@ -297,8 +299,8 @@ def validate_import(job_id: int) -> None:
 
 
 @task()
-def apply_import(job_id: int) -> None:
-    # The task carries only the job's id, so the person recorded is the one who uploaded the
-    # file; a job a command uploaded, or whose uploader is gone, has nobody behind it.
-    uploader = ImportJob.objects.select_related("created_by").get(pk=job_id).created_by
-    import_job_run_apply(job_id, actor=uploader if uploader is not None else SYSTEM)
+def apply_import(job_id: int, applier_id: int | None) -> None:
+    # The task carries the id of the person who clicked apply: the ledger and the catalogue's
+    # history name them, not the uploader. None: set-up code (a command) with nobody behind it.
+    applier = User.objects.filter(pk=applier_id, is_active=True).first() if applier_id else None
+    import_job_run_apply(job_id, actor=applier if applier is not None else SYSTEM)

@@ -40,6 +40,21 @@ def test_large_file_validates_and_applies_in_the_worker(store, manager, settings
     assert set(movements.values_list("actor", flat=True)) == {manager.pk}
 
 
+def test_the_worker_records_who_applied_not_who_uploaded(store, manager, settings):
+    from apps.stores.roles import Role
+    from apps.stores.tests.factories import staff_member
+
+    settings.TRANSFER_BACKGROUND_ROWS = 1
+    owner = staff_member(store, Role.OWNER)
+    job = import_job_create(
+        actor=manager, store=store, kind="catalog", name="a.csv", content=csv_bytes(_rows(3))
+    )
+    job = import_job_apply(job=job, actor=owner)
+    assert job.status == JobStatus.SUCCEEDED and job.task_id
+    movements = StockMovement.objects.filter(reference_id=str(job.pk))
+    assert set(movements.values_list("actor", flat=True)) == {owner.pk}
+
+
 def test_progress_is_recorded_and_polled(client, store, manager):
     job = import_job_create(
         actor=manager,
