@@ -27,8 +27,9 @@ M = TypeVar("M", bound=Model)
 
 
 class SystemActor:
-    """The actor of set-up code with no person behind it: the demo seeder, benchmarks, tests'
-    factories. require_capability lets it through and nothing records it as a person.
+    """The actor of code with no person behind it: the demo seeder, the import commands an
+    operator runs on the server, benchmarks, tests' factories. require_capability lets it
+    through and nothing records it as a person.
 
     It is an object rather than a flag so that every such write says so where it is called
     (`actor=SYSTEM`) and a person's write can never skip the check by a keyword.
