@@ -29,6 +29,8 @@ def test_scan_a_barcode_and_record_a_delivery_without_a_page_load(browser_page, 
     page = browser_page
     kettle = shelf["kettle"]
     stock = Stock.objects.get(variant=kettle)
+    console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
     admin_login(page, "clerk@example.com", "/admin/inventory/stock/desk/")
     mark_page(page)
     search = page.locator("#desk-q")
@@ -36,12 +38,17 @@ def test_scan_a_barcode_and_record_a_delivery_without_a_page_load(browser_page, 
 
     # A scanner types the code and presses Enter.
     page.keyboard.type(BARCODE)
+    searches = []
+    page.on("request", lambda request: "q=" in request.url and searches.append(request.url))
     page.keyboard.press("Enter")
     row = page.locator(f"#stock-{stock.pk}")
     quantity = row.get_by_label("Quantity")
     expect(quantity).to_be_focused()
     expect(page.locator("article[id^=stock-]")).to_have_count(1)
     expect(page).to_have_url(re.compile(rf"\?q={BARCODE}$"))
+    # Longer than the search field's typing delay, so a late second search would be seen.
+    page.wait_for_timeout(500)
+    assert len(searches) == 1, searches
 
     page.keyboard.type("12")
     row.get_by_label("Note").fill("Delivery 42")
@@ -64,6 +71,7 @@ def test_scan_a_barcode_and_record_a_delivery_without_a_page_load(browser_page, 
         15,
     )
     assert movement.actor.email == "clerk@example.com"
+    assert console_errors == []
 
 
 def test_out_of_stock_filter_and_an_error_in_place(browser_page, shelf):

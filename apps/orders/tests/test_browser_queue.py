@@ -72,6 +72,8 @@ def test_a_clerk_confirms_and_ships_without_a_page_load(browser_page, shop):
 def test_search_narrows_the_list_and_the_url_follows(browser_page, shop):
     page = browser_page
     first, second, third = shop["orders"]
+    console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
     admin_login(page, "clerk@example.com", "/admin/orders/order/queue/")
     mark_page(page)
     expect(page.locator("article[id^=order-]")).to_have_count(3)
@@ -83,11 +85,20 @@ def test_search_narrows_the_list_and_the_url_follows(browser_page, shop):
     expect(page.locator(f"#order-{second.pk}")).to_be_visible()
     expect(page).to_have_url(re.compile(rf"q={re.escape(shop['mug'].sku)}"))
 
+    searches = []
+    page.on("request", lambda request: "q=" in request.url and searches.append(request.url))
+    with page.expect_request(lambda request: "q=" in request.url):
+        page.keyboard.press("Enter")
+    # Longer than the search field's typing delay, so a second search would be seen.
+    page.wait_for_timeout(500)
+    assert len(searches) == 1, searches
+
     page.locator("#queue-q").fill("")
     expect(page.locator("article[id^=order-]")).to_have_count(3)
     page.get_by_label("Pending").check()
     expect(page).to_have_url(re.compile(r"status=pending"))
     assert same_page(page)
+    assert console_errors == []
 
 
 def test_an_error_shows_in_the_row(browser_page, shop):
