@@ -118,6 +118,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last: Django offers a view's exception to the innermost middleware first.
+    "apps.core.middleware.FailureResponseMiddleware",
 ]
 
 ROOT_URLCONF = "nexus.urls"

@@ -16,7 +16,13 @@ UNFOLD = {
     "DASHBOARD_CALLBACK": "apps.dashboard.callbacks.dashboard_callback",
     "ENVIRONMENT": "nexus.unfold_callbacks.environment_callback",
     "ENVIRONMENT_TITLE_PREFIX": "nexus.unfold_callbacks.environment_title_prefix_callback",
-    "STYLES": [lambda request: static("nexus/admin.css")],
+    "SITE_FAVICONS": [
+        {
+            "rel": "icon",
+            "type": "image/svg+xml",
+            "href": lambda request: static("nexus/favicon.svg"),
+        }
+    ],
     "SCRIPTS": [],
     "SIDEBAR": {
         "show_search": True,

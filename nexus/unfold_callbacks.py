@@ -38,7 +38,7 @@ def pending_orders_badge(request):
     from apps.dashboard.selectors import pending_order_count
 
     count = pending_order_count(user=request.user, request=request)
-    # unfold always renders the badge; an empty one is hidden by nexus/admin.css.
+    # "" draws no badge (templates/unfold/helpers/app_list_badge.html).
     return str(count) if count else ""
 
 

@@ -1,17 +1,23 @@
 from django.conf import settings
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from apps.core.api_docs import RedocView, SwaggerView, staff_unless_public
 from apps.core.health import liveness
 
-# Under /api/ unknown URLs and crashes answer with the API's JSON error shape.
+# Under /api/ refusals, unknown URLs and crashes answer with the API's JSON error shape;
+# elsewhere with a page in the back office's chrome.
+handler403 = "apps.core.api.errors.permission_denied"
 handler404 = "apps.core.api.errors.not_found"
 handler500 = "apps.core.api.errors.server_error"
 
 urlpatterns = [
     path("health/", liveness, name="health"),
+    # Browsers ask for it on every page whatever the page declares.
+    path("favicon.ico", lambda request: redirect(static("nexus/favicon.svg")), name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     # HTMX staff pages inside the admin chrome; before admin.site.urls, which would read
     # "queue" and "desk" as object ids.

@@ -3,9 +3,17 @@ import time
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import Resolver404, resolve
 
-from apps.core.api.errors import request_too_large
+from apps.core.api.errors import (
+    database_unavailable,
+    is_database_outage,
+    not_found,
+    permission_denied,
+    request_too_large,
+)
 from apps.core.health import liveness, readiness
 
 request_logger = logging.getLogger("nexus.request")
@@ -109,3 +117,30 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if getattr(request, "csp_unfold_chrome", False):
             parts.update = {**settings.CONTENT_SECURITY_POLICY_UNFOLD, **(parts.update or {})}
         return parts
+
+
+class FailureResponseMiddleware:
+    """A view's refusal, its 404 and a database outage answered here rather than by Django.
+
+    Django logs a refusal or a 404 raised in a view with its whole traceback (a viewer opening a
+    page their role does not allow is no fault to debug); answered here they are logged as one
+    line, by django.request, from the response. A database that cannot be reached answers 503
+    with Retry-After instead of a 500 that reads as a bug; the same failure outside a view
+    reaches handler500, which answers the same. Nothing is kept between requests: Django drops
+    a broken connection when the request ends, so the next one finds the database again.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, PermissionDenied):
+            return permission_denied(request, exception)
+        if isinstance(exception, Http404):
+            return not_found(request, exception)
+        if is_database_outage(exception):
+            return database_unavailable(request)
+        return None

@@ -3,19 +3,24 @@
 {"error": {"code": "...", "message": "...", "fields": {"name": ["..."]}}}
 
 DRF's exception handler, and the JSON answers for the failures that happen outside DRF views
-(unknown URLs, crashes, bodies refused by size, axes lockouts).
+(unknown URLs, refusals, crashes, a database outage, bodies refused by size, axes lockouts).
+Outside /api/ the same failures answer with a page in the back office's chrome.
 """
 
 import logging
+import sys
 
 from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from django.views import defaults
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -44,6 +49,8 @@ def _flatten_message(detail) -> str:
 
 
 def exception_handler(exc, context):
+    if is_database_outage(exc):
+        return database_unavailable(context["request"])
     if isinstance(exc, ApplicationError):
         return Response(_error_body(exc.code, exc.message, **exc.extra), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
@@ -76,25 +83,110 @@ def exception_handler(exc, context):
     return response
 
 
-# Answers for failures that never reach a DRF view. Outside /api/ Django's own pages stay.
+# Answers for failures that never reach a DRF view: JSON under /api/, a page in the chrome
+# everywhere else.
+
+ERROR_TITLES = {
+    403: gettext_lazy("You cannot open this page"),
+    404: gettext_lazy("Page not found"),
+    500: gettext_lazy("Something went wrong"),
+    503: gettext_lazy("We'll be right back"),
+}
+
+# A restart or a failover of the database takes seconds; clients may try again after this.
+RETRY_AFTER_SECONDS = 10
+
+# Failures of the connection itself (SQLSTATE class 08, the server shutting down or starting
+# up), as opposed to what one query did (a deadlock, a lock or statement timeout).
+OUTAGE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+SQLITE_IOERR, SQLITE_CANTOPEN = 10, 14
+
+
+def is_database_outage(exc: BaseException | None) -> bool:
+    """Whether `exc` says the database cannot be reached, rather than that a query failed."""
+    if isinstance(exc, InterfaceError):
+        return True  # the driver's connection is closed or was never opened
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    sqlite_code = getattr(cause, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return sqlite_code & 0xFF in (SQLITE_IOERR, SQLITE_CANTOPEN)
+    sqlstate = getattr(cause, "sqlstate", None)
+    # psycopg gives no SQLSTATE when it could not reach the server at all.
+    return sqlstate is None or sqlstate.startswith(OUTAGE_SQLSTATES)
 
 
 def _is_api(request) -> bool:
     return request.path.startswith(API_PREFIX)
 
 
+def _error_page(request, status_code: int, *, signed_in: bool = True) -> HttpResponse:
+    """The page for `status_code`: in the admin chrome with its sidebar for staff, in the bare
+    theme for everyone else, with a way back.
+
+    Without `signed_in` nothing is read about the person (their session, roles and messages
+    live in the database), so the page can be drawn while the database is down.
+    """
+    if not signed_in:
+        request.user = AnonymousUser()
+    in_chrome = request.user.is_active and request.user.is_staff
+    context = {
+        **admin.site.each_context(request),
+        "title": ERROR_TITLES[status_code],
+        "status_code": status_code,
+        "error_layout": "admin/base_site.html" if in_chrome else "nexus/error_layout_bare.html",
+    }
+    if not signed_in:
+        context["messages"] = ()
+    return render(request, f"{status_code}.html", context, status=status_code)
+
+
+def permission_denied(request, exception=None):
+    if _is_api(request):
+        return JsonResponse(
+            _error_body("permission_denied", str(exceptions.PermissionDenied.default_detail)),
+            status=403,
+        )
+    return _error_page(request, 403)
+
+
 def not_found(request, exception=None):
     if _is_api(request):
         return JsonResponse(_error_body("not_found", _("Not found.")), status=404)
-    return defaults.page_not_found(request, exception)
+    return _error_page(request, 404)
+
+
+def database_unavailable(request) -> HttpResponse:
+    """503 with Retry-After while the database cannot be reached; nothing here touches it."""
+    if _is_api(request):
+        response: HttpResponse = JsonResponse(
+            _error_body(
+                "service_unavailable",
+                _("The service is briefly unavailable. Try again in a few seconds."),
+            ),
+            status=503,
+        )
+    else:
+        response = _error_page(request, 503, signed_in=False)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def server_error(request):
+    # Django calls this inside its `except`: the exception is still at hand.
+    if is_database_outage(sys.exc_info()[1]):
+        return database_unavailable(request)
     if _is_api(request):
         return JsonResponse(
             _error_body("server_error", _("An unexpected error occurred.")), status=500
         )
-    return defaults.server_error(request)
+    try:
+        return _error_page(request, 500)
+    except Exception:
+        # The chrome needs the database and the templates; this page needs neither.
+        logger.exception("the 500 page could not be drawn in the chrome")
+        return HttpResponseServerError("<h1>Server Error (500)</h1>")
 
 
 def request_too_large(request, limit: int):
