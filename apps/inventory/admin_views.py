@@ -9,7 +9,6 @@ inventory selectors (scoped to the user's stores), writes through `stock_adjust`
 from dataclasses import dataclass
 from typing import ClassVar
 
-from django import forms
 from django.contrib import admin
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils.translation import gettext as _
@@ -17,14 +16,15 @@ from django.utils.translation import gettext_lazy
 from django_htmx.http import trigger_client_event
 
 from apps.core.errors import ApplicationError
-from apps.inventory.models import STAFF_REASONS, MovementReason, Stock
+from apps.inventory.forms import StockMovementByReasonForm
+from apps.inventory.models import Stock
 from apps.inventory.selectors import (
     movement_list_for_staff,
     stock_filter_level,
     stock_level,
     stock_list_for_staff,
 )
-from apps.inventory.services import REMOVING_REASONS, stock_adjust
+from apps.inventory.services import stock_adjust
 from apps.stores.backoffice import BackofficeListView, PageFilters, id_from_query
 from apps.stores.roles import Capability
 from apps.stores.scoping import user_can
@@ -45,54 +45,6 @@ class DeskFilters(PageFilters):
 
     search_length: ClassVar = 64
     choices: ClassVar = {"level": dict(LEVELS)}
-
-
-class StockMovementByReasonForm(forms.Form):
-    """The desk's entry: how many units and why; the reason says which way they go (a count
-    is the figure on the shelf). The stock page's StockChangeOrCountForm takes a signed change
-    instead."""
-
-    reason = forms.ChoiceField(
-        label=gettext_lazy("Reason"),
-        choices=[(reason.value, reason.label) for reason in STAFF_REASONS],
-    )
-    quantity = forms.IntegerField(
-        label=gettext_lazy("Quantity"),
-        min_value=-1_000_000,
-        max_value=1_000_000,
-        error_messages={"required": gettext_lazy("Enter a quantity.")},
-    )
-    note = forms.CharField(label=gettext_lazy("Note"), max_length=255, required=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        reason, quantity = cleaned.get("reason"), cleaned.get("quantity")
-        if reason is None or quantity is None:
-            return cleaned
-        if reason == MovementReason.COUNT:
-            if quantity < 0:
-                raise forms.ValidationError(_("A count cannot be below zero."))
-        elif reason == MovementReason.CORRECTION:
-            if quantity == 0:
-                raise forms.ValidationError(_("A correction needs a change other than zero."))
-        elif quantity <= 0:
-            raise forms.ValidationError(
-                _("Enter how many units (above zero); the reason says which way they go.")
-            )
-        return cleaned
-
-    def service_arguments(self) -> dict:
-        """The stock_adjust keywords: a count sets the figure, every other reason moves it."""
-        reason = self.cleaned_data["reason"]
-        quantity = self.cleaned_data["quantity"]
-        arguments = {"reason": reason, "note": self.cleaned_data["note"].strip()}
-        if reason == MovementReason.COUNT:
-            arguments["set_on_hand"] = quantity
-        elif reason in REMOVING_REASONS:
-            arguments["delta"] = -quantity
-        else:
-            arguments["delta"] = quantity
-        return arguments
 
 
 def _with_movements(stocks: list[Stock], user) -> list[Stock]:
@@ -170,7 +122,7 @@ class StockDeskView(BackofficeListView):
         return {
             **super().get_page_context(),
             "levels": LEVELS,
-            "reasons": [(reason.value, reason.label) for reason in STAFF_REASONS],
+            "reasons": StockMovementByReasonForm.base_fields["reason"].choices,
         }
 
     def post(self, request, *args, **kwargs):

@@ -7,6 +7,7 @@ Every change locks its rows and writes a StockMovement in the same transaction
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import NamedTuple, TypeVar
 
 from django.db import transaction
@@ -32,6 +33,22 @@ from apps.stores.scoping import Actor, acting_person, require_capability
 # shelf, damage can only take from it (a correction or a count may go either way).
 ADDING_REASONS = frozenset({MovementReason.RECEIVED, MovementReason.RETURNED})
 REMOVING_REASONS = frozenset({MovementReason.DAMAGED})
+
+
+class Direction(StrEnum):
+    ADDS = "adds"
+    REMOVES = "removes"
+    EITHER = "either"
+
+
+def reason_direction(reason: str) -> Direction:
+    """Which way `reason` may move on hand: what on_hand_refusal holds every change to, and
+    what forms show beside each reason."""
+    if reason in ADDING_REASONS:
+        return Direction.ADDS
+    if reason in REMOVING_REASONS:
+        return Direction.REMOVES
+    return Direction.EITHER
 
 
 class _OnHandChange(NamedTuple):
@@ -78,7 +95,10 @@ def on_hand_refusal(
     orders hold unless the row takes backorders.
     """
     change = new_on_hand - on_hand
-    if (reason in ADDING_REASONS and change < 0) or (reason in REMOVING_REASONS and change > 0):
+    direction = reason_direction(reason)
+    if (direction is Direction.ADDS and change < 0) or (
+        direction is Direction.REMOVES and change > 0
+    ):
         return (
             "wrong_direction",
             f"{sku}: {MovementReason(reason).label} cannot "

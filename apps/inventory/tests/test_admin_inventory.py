@@ -52,6 +52,31 @@ def test_count_sets_on_hand_and_refusals_are_messages(client):
     assert stock.on_hand == 40
 
 
+@pytest.mark.parametrize(
+    ("data", "on_hand"),
+    [
+        ({"mode": "delta", "quantity": "-3", "reason": MovementReason.RECEIVED}, 100),
+        ({"mode": "count", "quantity": "90", "reason": MovementReason.RECEIVED}, 100),
+        ({"mode": "delta", "quantity": "2", "reason": MovementReason.DAMAGED}, 100),
+        ({"mode": "delta", "quantity": "-3", "reason": MovementReason.CORRECTION}, 97),
+        ({"mode": "delta", "quantity": "+3", "reason": MovementReason.CORRECTION}, 103),
+    ],
+)
+def test_the_stock_page_holds_each_reason_to_its_direction(client, data, on_hand):
+    shop = build_store("Alpha", orders=0)
+    stock = Stock.objects.get(variant=shop.variants[0])
+    client.force_login(shop.staff[Role.CLERK])
+    page = client.get(reverse("admin:inventory_stock_change", args=(stock.pk,))).content.decode()
+    assert "Received (+)" in page and "Damaged (−)" in page and "Correction (±)" in page
+    response = client.post(
+        reverse("admin:inventory_stock_adjust", args=(stock.pk,)), data, follow=True
+    )
+    stock.refresh_from_db()
+    assert stock.on_hand == on_hand
+    if on_hand == 100:
+        assert "record a correction instead" in response.content.decode()
+
+
 def test_stock_level_filter_and_readonly_ledger(client):
     shop = build_store("Alpha", orders=0)
     stock = Stock.objects.get(variant=shop.variants[0])

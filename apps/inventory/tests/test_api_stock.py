@@ -75,6 +75,12 @@ def test_adjustment_refusals(two_stores):
     )
     assert negative.status_code == 400
     assert negative.json()["error"]["code"] == "negative_stock"
+    wrong_way = client.post(
+        "/api/v1/staff/stock/adjustments/",
+        {"variant": variant.pk, "delta": -1, "reason": "received"},
+    )
+    assert wrong_way.status_code == 400
+    assert wrong_way.json()["error"]["code"] == "wrong_direction"
     system_reason = client.post(
         "/api/v1/staff/stock/adjustments/",
         {"variant": variant.pk, "delta": 1, "reason": "order_allocated"},

@@ -112,3 +112,31 @@ def test_without_javascript_the_desk_still_works(browser_page_without_js, live_s
     expect(page).to_have_url(re.compile(rf"\?q={BARCODE}$"))
     expect(page.get_by_text("Recorded. ")).to_be_visible()
     expect(row.locator("[data-figure=on_hand]")).to_have_text("7")
+
+
+def test_a_correction_goes_either_way_and_each_reason_says_which(browser_page, shelf):
+    page = browser_page
+    stock = Stock.objects.get(variant=shelf["kettle"])
+    admin_login(page, "clerk@example.com", "/admin/inventory/stock/desk/")
+    row = page.locator(f"#stock-{stock.pk}")
+    reason = row.get_by_label("Reason")
+    expect(reason.locator("option")).to_have_text(
+        [
+            "Received (+)",
+            "Correction (±)",
+            "Damaged (−)",
+            "Stock count (sets the figure)",
+            "Returned (+)",
+        ]
+    )
+
+    # A phone's numeric keypad has no minus key.
+    expect(row.get_by_label("Quantity")).not_to_have_attribute("inputmode", "numeric")
+
+    for quantity, on_hand in (("-2", "1"), ("+3", "4")):
+        reason.select_option(label="Correction (±)")
+        row.get_by_label("Quantity").fill(quantity)
+        row.get_by_role("button", name="Record").click()
+        expect(row.locator("[data-figure=on_hand]")).to_have_text(on_hand)
+    deltas = StockMovement.objects.filter(stock=stock, reason=MovementReason.CORRECTION)
+    assert sorted(deltas.values_list("on_hand_delta", flat=True)) == [-2, 3]

@@ -8,6 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.catalog.tests.factories import make_product, make_variant
+from apps.inventory import services
+from apps.inventory.forms import reason_choices
 from apps.inventory.models import MovementReason, Stock, StockMovement
 from apps.inventory.tests.factories import receive
 from apps.orders.tests.factories import place_order
@@ -214,7 +216,14 @@ def test_recording_a_delivery_swaps_the_row_with_new_figures_and_ledger(client, 
 
 @pytest.mark.parametrize(
     ("reason", "quantity", "on_hand"),
-    [("damaged", "3", 5), ("count", "2", 2), ("correction", "-1", 7), ("returned", "4", 12)],
+    [
+        ("damaged", "3", 5),
+        ("damaged", "-3", 5),
+        ("count", "2", 2),
+        ("correction", "-1", 7),
+        ("correction", "+3", 11),
+        ("returned", "4", 12),
+    ],
 )
 def test_each_reason_moves_the_figure_its_own_way(client, clerk, kettle, reason, quantity, on_hand):
     client.force_login(clerk)
@@ -230,8 +239,10 @@ def test_each_reason_moves_the_figure_its_own_way(client, clerk, kettle, reason,
     ("data", "message"),
     [
         ({"reason": "received", "quantity": ""}, "Enter a quantity."),
-        ({"reason": "received", "quantity": "0"}, "above zero"),
-        ({"reason": "correction", "quantity": "0"}, "other than zero"),
+        ({"reason": "received", "quantity": "0"}, "nothing to record"),
+        ({"reason": "correction", "quantity": "0"}, "nothing to record"),
+        ({"reason": "received", "quantity": "-3"}, "Received cannot take units away"),
+        ({"reason": "correction", "quantity": "-9"}, "cannot go below zero"),
         ({"reason": "count", "quantity": "-2"}, "below zero"),
         ({"reason": "sold", "quantity": "2"}, "Select a valid choice"),
         ({"reason": "damaged", "quantity": "50"}, "cannot go below zero"),
@@ -248,6 +259,26 @@ def test_a_refused_change_shows_in_the_row(client, clerk, kettle, data, message)
     body = response.content.decode()
     assert 'role="alert"' in body and message in body
     assert stock_of(kettle).on_hand == 8
+
+
+def test_each_reason_is_named_by_the_way_it_moves_the_shelf(client, clerk, kettle):
+    client.force_login(clerk)
+    body = client.get(DESK).content.decode()
+    options = re.findall(r'<option value="(\w+)"\s*>([^<]+)</option>', body)
+    assert options == [
+        ("received", "Received (+)"),
+        ("correction", "Correction (±)"),
+        ("damaged", "Damaged (−)"),
+        ("count", "Stock count (sets the figure)"),
+        ("returned", "Returned (+)"),
+    ]
+
+
+def test_the_reasons_are_named_from_the_services_rule(monkeypatch):
+    monkeypatch.setattr(services, "REMOVING_REASONS", frozenset({MovementReason.CORRECTION}))
+    labels = {value: str(label) for value, label in reason_choices()}
+    assert labels[MovementReason.CORRECTION] == "Correction (−)"
+    assert labels[MovementReason.DAMAGED] == "Damaged (±)"
 
 
 def test_stock_promised_to_orders_cannot_be_counted_away(client, clerk, store, kettle):
@@ -273,7 +304,7 @@ def test_without_javascript_the_form_post_redirects_back_with_a_message(client, 
 
     refused = client.post(adjust_url(stock_of(kettle)), {"reason": "received", "quantity": "0"})
     assert refused.status_code == 302
-    assert "above zero" in str(list(get_messages(refused.wsgi_request))[-1])
+    assert "nothing to record" in str(list(get_messages(refused.wsgi_request))[-1])
 
 
 def test_another_stores_stock_is_not_found(client, clerk, other_store):
