@@ -91,6 +91,14 @@ def test_every_kind_of_page_works_without_a_csp_violation(csp_page, shop):
     expect(page.get_by_text(order.number).first).to_be_visible()
     settled(page)
 
+    # A page the role may not open: the refusal in the chrome, the sidebar and a way back.
+    refused = page.goto("/admin/axes/accessattempt/")
+    assert refused is not None and refused.status == 403
+    expect(page.locator("[data-error-page='403']")).to_be_visible()
+    expect(page.locator("#nav-sidebar-apps")).to_be_visible()
+    expect(page.get_by_role("link", name="Back to the dashboard")).to_be_visible()
+    settled(page)
+
     page.goto("/admin/orders/order/queue/")
     expect(page.locator(f"#order-{order.pk}")).to_be_visible()
     page.locator("#queue-q").fill("no such order")
