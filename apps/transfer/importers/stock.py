@@ -8,10 +8,11 @@ from django.utils.translation import gettext as _
 from apps.catalog.models import ProductVariant
 from apps.inventory.models import STAFF_REASONS, MovementReason
 from apps.inventory.services import (
-    ADDING_REASONS,
+    Direction,
     StockChange,
     StockReference,
     on_hand_refusal,
+    reason_direction,
     stock_change_bulk,
 )
 from apps.inventory.tables import STOCK_ALIASES, STOCK_COLUMNS, STOCK_REQUIRED_COLUMNS
@@ -53,7 +54,7 @@ def stock_refusal(
         return _("on hand would go below zero (it is %(n)s)") % {"n": on_hand}
     if code == "below_allocated":
         return _("%(n)s units are allocated to orders; on hand cannot be lower") % {"n": allocated}
-    if code == "wrong_direction" and reason in ADDING_REASONS:
+    if code == "wrong_direction" and reason_direction(reason) == Direction.ADDS:
         return _("the reason “%(reason)s” can only add units; use a correction") % {
             "reason": MovementReason(reason).label
         }
