@@ -86,6 +86,20 @@ def test_a_crash_is_drawn_in_the_chrome(viewer_client):
     assert SIDEBAR_ORDERS_LINK in html
 
 
+def test_an_outage_outside_a_view_answers_503_too():
+    """A middleware's query (the session saved after the view) reaches handler500, not the
+    middleware that answers a view's exception."""
+    for path, content_type in (("/admin/", "text/html"), ("/api/v1/products/", "application/json")):
+        request = RequestFactory().get(path)
+        try:
+            raise sqlite_error("/no/such/folder/db.sqlite3")
+        except OperationalError:
+            response = server_error(request)
+        assert response.status_code == 503
+        assert int(response["Retry-After"]) > 0
+        assert response["Content-Type"].startswith(content_type)
+
+
 def test_a_refusal_is_logged_as_one_line_without_a_traceback(viewer_client, caplog):
     with caplog.at_level(logging.INFO):
         viewer_client.get(reverse("admin:catalog_product_add"))
