@@ -202,7 +202,7 @@ class ProductAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
 class ProductVariantAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     """Variants are edited on their product's page; this list finds them across products."""
 
-    list_display = ("sku", "product", "title", "price", "barcode", "stock")
+    list_display = ("sku", "product", "title", "price", "barcode", "stock_level")
     list_select_related = ("product", "stock", "store")
     list_filter = ("track_inventory", "allow_backorder")
     search_fields = ("=sku", "=barcode", "product__title")
@@ -210,8 +210,10 @@ class ProductVariantAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin)
     list_per_page = 50
     readonly_fields = ("product", "store", *VARIANT_FIELDS)
 
-    @display(description=_("stock"))
-    def stock(self, obj):
+    # Not "stock": that is the variant's reverse relation, which the admin would show as the
+    # Stock row's text (SKU included) instead of calling this method.
+    @display(description=_("stock level"))
+    def stock_level(self, obj):
         return stock_summary(obj)
 
     def has_change_permission(self, request, obj=None):

@@ -1,5 +1,7 @@
 """Product admin: writes go through the catalogue services; roles decide who edits."""
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -146,3 +148,17 @@ def test_product_search_by_sku_and_barcode(client):
     assert found == {shop.product.pk}
     found = {p.pk for p in client.get(url, {"q": other.variants[0].sku}).context["cl"].result_list}
     assert found == set()
+
+
+def test_variant_list_stock_column_shows_the_level_not_the_sku(client):
+    shop = build_store("Alpha")
+    client.force_login(shop.staff[Role.VIEWER])
+    page = client.get(reverse("admin:catalog_productvariant_changelist")).content.decode()
+    header = re.search(r'<th[^>]*class="[^"]*column-stock_level[^"]*".*?</th>', page, re.S)
+    assert header and "Stock level" in header.group()
+    cells = re.findall(r'<td class="field-stock_level[^"]*"[^>]*>(.*?)</td>', page, re.S)
+    # The orders build_store places hold some units, so "available" differs from "on hand".
+    stocks = Stock.objects.filter(variant__product=shop.product).order_by("-variant_id")
+    expected = [f"{s.available} available ({s.on_hand} on hand)" for s in stocks]
+    assert [cell.strip() for cell in cells] == expected
+    assert {s.available for s in stocks} != {s.on_hand for s in stocks}
