@@ -81,13 +81,13 @@ class OrderAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
         "number",
         "placed_at",
         "store",
-        "email",
+        "customer_display",
         "status_label",
         "payment_label",
         "total_display",
     )
     list_display_links = ("number",)
-    list_select_related = ("store",)
+    list_select_related = ("store", "customer")
     list_filter = (
         ("status", ChoicesDropdownFilter),
         ("payment_status", ChoicesDropdownFilter),
@@ -141,6 +141,14 @@ class OrderAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
         "shipping_total",
         "total_display",
     )
+
+    @display(description=_("customer"), header=True)
+    def customer_display(self, obj):
+        # The e-mail is the order's own (what was confirmed to), not the account's, which
+        # may have changed since; the name comes from the account when there still is one.
+        customer = obj.customer
+        name = f"{customer.first_name} {customer.last_name}".strip() if customer else ""
+        return (name, obj.email) if name else (obj.email, "")
 
     @display(description=_("status"), ordering="status", label=STATUS_LABELS)
     def status_label(self, obj):

@@ -216,3 +216,25 @@ def test_search_by_number_email_and_sku(client, shop, term, expected):
     found = {o.pk for o in response.context["cl"].result_list}
     assert (order.pk in found) is expected
     assert not found & {o.pk for o in other.orders}
+
+
+def customer_cells(page):
+    """{order pk: the customer cell's text} for each row of the order list."""
+    cells = {}
+    for row in page.split('<tr class="data-row')[1:]:
+        pk = re.search(r'href="/admin/orders/order/(\d+)/change/', row).group(1)
+        cell = re.search(r'<td class="field-customer_display.*?>(.*?)</td>', row, re.S).group(1)
+        cells[int(pk)] = " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+    return cells
+
+
+def test_order_list_names_the_customer_beside_the_email(client, shop):
+    first, second, _third = shop.orders
+    shop.customer.first_name, shop.customer.last_name = "Ada", "Lovelace"
+    shop.customer.save()
+    Order.objects.filter(pk=second.pk).update(customer=None)
+    client.force_login(shop.staff[Role.VIEWER])
+    cells = customer_cells(client.get(reverse("admin:orders_order_changelist")).content.decode())
+    assert cells[first.pk] == f"Ada Lovelace {first.email}"
+    # An order whose account is gone still says who it was for.
+    assert cells[second.pk] == second.email
