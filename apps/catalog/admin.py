@@ -58,8 +58,8 @@ class VariantInline(ScopedInlineMixin, TabularInline):
     model = ProductVariant
     fk_name = "product"
     # Options (JSON) are set through the API: a JSON box per row does not fit a table.
-    fields = (*(f for f in VARIANT_FIELDS if f != "options"), "stock")
-    readonly_fields = ("stock",)
+    fields = (*(f for f in VARIANT_FIELDS if f != "options"), "stock_level")
+    readonly_fields = ("stock_level",)
     extra = 0
     min_num = 1
     # Variants that sold keep their ledger; a product is archived rather than pruned.
@@ -69,8 +69,9 @@ class VariantInline(ScopedInlineMixin, TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("stock", "product")
 
+    # Not "stock": the admin would show the reverse relation's own text (the SKU) instead.
     @display(description=_("stock"))
-    def stock(self, obj):
+    def stock_level(self, obj):
         return stock_summary(obj) if obj.pk else "—"
 
     def has_delete_permission(self, request, obj=None):

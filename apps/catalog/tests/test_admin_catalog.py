@@ -162,3 +162,25 @@ def test_variant_list_stock_column_shows_the_level_not_the_sku(client):
     expected = [f"{s.available} available ({s.on_hand} on hand)" for s in stocks]
     assert [cell.strip() for cell in cells] == expected
     assert {s.available for s in stocks} != {s.on_hand for s in stocks}
+
+
+def test_product_page_stock_column_shows_the_level_not_the_sku(client):
+    shop = build_store("Alpha")
+    client.force_login(shop.staff[Role.VIEWER])
+    page = client.get(reverse("admin:catalog_product_change", args=(shop.product.pk,)))
+    (variants,) = [
+        formset
+        for formset in page.context["inline_admin_formsets"]
+        if formset.opts.model is ProductVariant
+    ]
+    shown = [
+        str(field.contents())
+        for form in variants
+        for fieldset in form
+        for line in fieldset
+        for field in line
+        if field.field["name"] == "stock_level"
+    ]
+    stocks = Stock.objects.filter(variant__product=shop.product).order_by("variant__position")
+    assert sorted(shown) == sorted(f"{s.available} available ({s.on_hand} on hand)" for s in stocks)
+    assert not any(s.variant.sku in text for s in stocks for text in shown)
