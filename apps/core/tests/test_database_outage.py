@@ -2,14 +2,11 @@
 the normal answers again when the database is back."""
 
 import json
-import subprocess
-import sys
 import time
 
 import pytest
 
-from apps.core.testing import BASE_DIR, PRODUCTION_ENV, child_env, free_port, run_manage
-from apps.core.tests.test_production_server import fetch
+from apps.core.testing import fetch, production_gunicorn
 
 
 @pytest.fixture(scope="module")
@@ -17,39 +14,8 @@ def server_and_database(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("outage")
     database_dir = workdir / "database"
     database_dir.mkdir()
-    env = child_env(
-        {
-            **PRODUCTION_ENV,
-            "DATABASE_URL": f"sqlite:///{database_dir / 'db.sqlite3'}",
-            "STATIC_ROOT": str(workdir / "static"),
-            "MEDIA_ROOT": str(workdir / "media"),
-        }
-    )
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        result = run_manage(*command, env=env, timeout=180)
-        assert result.returncode == 0, result.stderr
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "nexus.wsgi", "-c", "gunicorn.conf.py"],
-        cwd=BASE_DIR,
-        env={**env, "PORT": str(port), "WEB_CONCURRENCY": "1", "GUNICORN_HOST": "127.0.0.1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if fetch(f"{base_url}/health/")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail("gunicorn did not start: " + server.stdout.read().decode())
-    yield base_url, database_dir
-    server.terminate()
-    server.wait(timeout=10)
+    with production_gunicorn(workdir, database_dir / "db.sqlite3") as base_url:
+        yield base_url, database_dir
 
 
 def fetch_with_session(url: str):

@@ -2,62 +2,22 @@
 
 import re
 import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from apps.core.testing import BASE_DIR, PRODUCTION_ENV, child_env, free_port, run_manage
-
-
-def fetch(url: str) -> tuple[int, dict, bytes]:
-    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+from apps.core.testing import (
+    fetch,
+    production_gunicorn,
+)
 
 
 @pytest.fixture(scope="module")
 def production_server(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("production")
-    env = child_env(
-        {
-            **PRODUCTION_ENV,
-            "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
-            "STATIC_ROOT": str(workdir / "static"),
-            "MEDIA_ROOT": str(workdir / "media"),
-        }
-    )
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        result = run_manage(*command, env=env, timeout=180)
-        assert result.returncode == 0, result.stderr
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "nexus.wsgi", "-c", "gunicorn.conf.py"],
-        cwd=BASE_DIR,
-        env={**env, "PORT": str(port), "WEB_CONCURRENCY": "1", "GUNICORN_HOST": "127.0.0.1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if fetch(f"{base_url}/health/")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail("gunicorn did not start: " + server.stdout.read().decode())
-    yield base_url
-    server.terminate()
-    server.wait(timeout=10)
+    with production_gunicorn(workdir, workdir / "db.sqlite3") as base_url:
+        yield base_url
 
 
 def test_admin_login_is_served_with_unfold_and_hashed_static_files(production_server):
