@@ -1,7 +1,5 @@
-from django.contrib import admin, messages
-from django.db import transaction
+from django.contrib import admin
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
@@ -17,12 +15,12 @@ from apps.catalog.models import (
     ProductVariant,
 )
 from apps.catalog.services import product_update
-from apps.core.errors import ApplicationError
 from apps.inventory.catalog_writes import product_create, variant_create, variant_update
 from apps.inventory.selectors import available_units
 from apps.stores.admin_mixins import (
     PlatformAdminMixin,
     ScopedInlineMixin,
+    ServiceErrorsAsMessagesMixin,
     StoreScopedAdminMixin,
 )
 from apps.stores.roles import Capability
@@ -79,7 +77,9 @@ class VariantInline(ScopedInlineMixin, TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
+class ProductAdmin(
+    ServiceErrorsAsMessagesMixin, StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin
+):
     change_capability = Capability.EDIT_CATALOG
     list_display = ("title", "handle", "store", "status_label", "category", "variant_count")
     list_select_related = ("store", "category")
@@ -131,14 +131,6 @@ class ProductAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Variants copy their product's store; moving a product would orphan its stock.
         return ("store",) if obj is not None else ()
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            with transaction.atomic():
-                return super().changeform_view(request, object_id, form_url, extra_context)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         # A new product is created with its variants in save_related (a product needs one).

@@ -20,6 +20,7 @@ from apps.orders.services import order_add_note, order_set_payment_status, order
 from apps.orders.transitions import OrderStatus, PaymentStatus
 from apps.stores.admin_mixins import (
     EstimatedCountPaginator,
+    ReadOnlyInlineMixin,
     ScopedInlineMixin,
     StoreScopedAdminMixin,
 )
@@ -54,21 +55,12 @@ def payment_options(order: Order, user) -> list[tuple[str, str]]:
     ]
 
 
-class OrderLineInline(ScopedInlineMixin, TabularInline):
+class OrderLineInline(ReadOnlyInlineMixin, ScopedInlineMixin, TabularInline):
     model = OrderLine
     fields = ("sku", "product_title", "variant_title", "unit_price", "quantity", "line_total")
     readonly_fields = fields
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Order)

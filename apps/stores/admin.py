@@ -1,6 +1,5 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,7 +11,12 @@ from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdo
 from unfold.decorators import action, display
 
 from apps.core.errors import ApplicationError
-from apps.stores.admin_mixins import ScopedInlineMixin, StoreScopedAdminMixin
+from apps.stores.admin_mixins import (
+    ReadOnlyInlineMixin,
+    ScopedInlineMixin,
+    ServiceErrorsAsMessagesMixin,
+    StoreScopedAdminMixin,
+)
 from apps.stores.forms import InvitationForm
 from apps.stores.models import InvitationStatus, Store, StoreInvitation, StoreMembership
 from apps.stores.roles import Capability
@@ -26,7 +30,7 @@ from apps.stores.services import (
 )
 
 
-class MembershipInline(ScopedInlineMixin, TabularInline):
+class MembershipInline(ReadOnlyInlineMixin, ScopedInlineMixin, TabularInline):
     """The store's staff at a glance; roles change on the membership page, people join by
     invitation, so nothing is edited here."""
 
@@ -41,15 +45,6 @@ class MembershipInline(ScopedInlineMixin, TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Store)
@@ -110,24 +105,6 @@ class StoreAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
             target = reverse("admin:index")
         return HttpResponseRedirect(target)
-
-
-class ServiceErrorsAsMessagesMixin:
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            with transaction.atomic():
-                return super().changeform_view(request, object_id, form_url, extra_context)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-            return HttpResponseRedirect(request.get_full_path())
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            with transaction.atomic():
-                return super().delete_view(request, object_id, extra_context)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(StoreMembership)

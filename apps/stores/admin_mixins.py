@@ -7,6 +7,7 @@ decided by their role in each store (apps/stores/roles.py), never by auth permis
 import json
 from functools import cache
 
+from django.contrib import messages
 from django.contrib.admin import (
     AllValuesFieldListFilter,
     FieldListFilter,
@@ -22,14 +23,15 @@ from django.contrib.admin.utils import (
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import EMPTY_VALUES
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Model, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import DropdownFilter
 from unfold.contrib.filters.admin.mixins import AutocompleteMixin
 
+from apps.core.errors import ApplicationError
 from apps.core.models import MAX_ID
 from apps.stores.models import Store
 from apps.stores.roles import Capability
@@ -323,6 +325,40 @@ class ScopedInlineMixin:
 
     def has_delete_permission(self, request, obj=None):
         return self._allowed(request, obj)
+
+
+class ServiceErrorsAsMessagesMixin:
+    """A service's refusal (ApplicationError) on an add, change or delete page becomes a message
+    on the same page, and nothing of the attempt is kept."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().delete_view(request, object_id, extra_context)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class ReadOnlyInlineMixin:
+    """Rows shown beside their parent and changed only through services elsewhere."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class PlatformAdminMixin:

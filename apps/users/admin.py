@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from apps.stores.admin_mixins import StoreScopedAdminMixin
+from apps.stores.admin_mixins import ReadOnlyInlineMixin, StoreScopedAdminMixin
 from apps.stores.models import StoreMembership
 from apps.stores.roles import Capability
 from apps.stores.scoping import (
@@ -35,7 +35,7 @@ class NexusUserChangeForm(UserChangeForm):
         fields = "__all__"
 
 
-class UserMembershipInline(TabularInline):
+class UserMembershipInline(ReadOnlyInlineMixin, TabularInline):
     """The person's roles in the viewer's stores, read-only: roles change on the membership
     page, through the service that keeps back-office access in step."""
 
@@ -53,15 +53,6 @@ class UserMembershipInline(TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return user_can_anywhere(request.user, Capability.VIEW)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 IDENTITY_FIELDS = ("email", "first_name", "last_name", "phone")
