@@ -23,6 +23,7 @@ UNFOLD = {
             "href": lambda request: static("nexus/favicon.svg"),
         }
     ],
+    "STYLES": [lambda request: static("nexus/admin.css")],
     "SCRIPTS": [],
     "SIDEBAR": {
         "show_search": True,

@@ -15,6 +15,7 @@ from apps.catalog.models import (
     ProductVariant,
 )
 from apps.catalog.services import product_update
+from apps.core.money import display_money
 from apps.inventory.catalog_writes import product_create, variant_create, variant_update
 from apps.inventory.selectors import available_units
 from apps.stores.admin_mixins import (
@@ -191,17 +192,44 @@ class ProductAdmin(
                 formset.new_objects.append(variant_create(product=product, actor=actor, **full))
 
 
+VARIANT_MONEY_DISPLAYS = {"price": "price_amount", "compare_at_price": "compare_at_amount"}
+
+
 @admin.register(ProductVariant)
 class ProductVariantAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     """Variants are edited on their product's page; this list finds them across products."""
 
-    list_display = ("sku", "product", "title", "price", "barcode", "stock_level")
+    list_display = (
+        "sku",
+        "product",
+        "title",
+        "price_amount",
+        "compare_at_amount",
+        "barcode",
+        "stock_level",
+    )
     list_select_related = ("product", "stock", "store")
     list_filter = ("track_inventory", "allow_backorder")
     search_fields = ("=sku", "=barcode", "product__title")
     ordering = ("-id",)
     list_per_page = 50
-    readonly_fields = ("product", "store", *VARIANT_FIELDS)
+    # The prices with their store's currency, in the reader's language; the rest as stored.
+    fields = (
+        "product",
+        "store",
+        *(VARIANT_MONEY_DISPLAYS.get(name, name) for name in VARIANT_FIELDS),
+    )
+    readonly_fields = fields
+
+    @display(description=_("price"), ordering="price")
+    def price_amount(self, obj):
+        return display_money(obj.price, obj.store.currency)
+
+    @display(description=_("compare-at price"), ordering="compare_at_price", empty_value="—")
+    def compare_at_amount(self, obj):
+        if obj.compare_at_price is None:
+            return None
+        return display_money(obj.compare_at_price, obj.store.currency)
 
     # Not "stock": that is the variant's reverse relation, which the admin would show as the
     # Stock row's text (SKU included) instead of calling this method.

@@ -13,6 +13,7 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import display
 
 from apps.core.errors import ApplicationError
+from apps.core.l10n import time_tag
 from apps.inventory.forms import StockChangeOrCountForm
 from apps.inventory.models import MOVEMENT_FIELDS, Stock, StockMovement
 from apps.inventory.selectors import available_units, stock_filter_level, stock_level
@@ -51,7 +52,7 @@ class StockAdmin(StoreScopedAdminMixin, ModelAdmin):
     list_filter = (StockLevelFilter,)
     search_fields = ("=variant__sku", "=variant__barcode", "variant__product__title")
     list_before_template = "transfer/changelist_links.html"
-    fields = ("variant", "store", "on_hand", "allocated", "allow_backorder", "updated_at")
+    fields = ("variant", "store", "on_hand", "allocated", "allow_backorder", "updated")
     readonly_fields = fields
     # Variant order (the unique index on variant_id): sorting by SKU would join and sort
     # every stock row before the first page.
@@ -72,6 +73,10 @@ class StockAdmin(StoreScopedAdminMixin, ModelAdmin):
     @display(description=_("available"))
     def available(self, obj):
         return available_units(obj.variant)
+
+    @display(description=_("updated at"))
+    def updated(self, obj):
+        return time_tag(obj.updated_at)
 
     @display(description=_("level"), label=LEVEL_LABELS)
     def level(self, obj):
@@ -140,7 +145,7 @@ class StockMovementAdmin(StoreScopedAdminMixin, ModelAdmin):
     """The ledger: append-only, so read-only here."""
 
     list_display = (
-        "created_at",
+        "at",
         "sku",
         "reason",
         "on_hand_delta",
@@ -163,8 +168,17 @@ class StockMovementAdmin(StoreScopedAdminMixin, ModelAdmin):
     list_per_page = 50
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-    readonly_fields = MOVEMENT_FIELDS
+    readonly_fields = tuple("moment" if name == "created_at" else name for name in MOVEMENT_FIELDS)
     fields = readonly_fields
+
+    # A list reads best as "3 hours ago"; the page of one movement says exactly when.
+    @display(description=_("at"), ordering="created_at")
+    def at(self, obj):
+        return time_tag(obj.created_at, relative=True)
+
+    @display(description=_("at"))
+    def moment(self, obj):
+        return time_tag(obj.created_at)
 
     @display(description=_("SKU"), ordering="stock__variant__sku")
     def sku(self, obj):

@@ -1,6 +1,7 @@
 """Product admin: writes go through the catalogue services; roles decide who edits."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
@@ -184,3 +185,32 @@ def test_product_page_stock_column_shows_the_level_not_the_sku(client):
     stocks = Stock.objects.filter(variant__product=shop.product).order_by("variant__position")
     assert sorted(shown) == sorted(f"{s.available} available ({s.on_hand} on hand)" for s in stocks)
     assert not any(s.variant.sku in text for s in stocks for text in shown)
+
+
+@pytest.mark.parametrize(
+    ("language", "price", "compare_at"),
+    [
+        ("en", "SEK\u00a01,185.43", "SEK\u00a01,299.00"),
+        ("ru", "1\u00a0185,43\u00a0SEK", "1\u00a0299,00\u00a0SEK"),
+    ],
+)
+def test_variant_prices_are_shown_with_the_stores_currency(client, language, price, compare_at):
+    shop = build_store("Alpha", orders=0)
+    shop.store.currency = "SEK"
+    shop.store.save(update_fields=["currency"])
+    variant = shop.variants[0]
+    ProductVariant.objects.filter(pk=variant.pk).update(
+        price=Decimal("1185.43"), compare_at_price=Decimal("1299.00")
+    )
+    client.force_login(shop.staff[Role.VIEWER])
+    headers = {"Accept-Language": language}
+    page = client.get(reverse("admin:catalog_productvariant_changelist"), headers=headers)
+    text = page.content.decode()
+    assert re.search(rf'<td class="field-price_amount[^"]*"[^>]*>{price}</td>', text)
+    assert re.search(rf'<td class="field-compare_at_amount[^"]*"[^>]*>{compare_at}</td>', text)
+    # The other variant has no compare-at price.
+    assert re.search(r'<td class="field-compare_at_amount[^"]*"[^>]*>—</td>', text)
+    detail = client.get(
+        reverse("admin:catalog_productvariant_change", args=(variant.pk,)), headers=headers
+    ).content.decode()
+    assert price in detail and compare_at in detail

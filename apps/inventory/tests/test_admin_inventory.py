@@ -1,8 +1,12 @@
 """Stock from the admin: adjustments through stock_adjust, the ledger read-only."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone, translation
 
+from apps.core.l10n import display_datetime
 from apps.core.tests.fixtures import build_store
 from apps.inventory.models import MovementReason, Stock, StockMovement
 from apps.stores.roles import Role
@@ -95,3 +99,26 @@ def test_stock_level_filter_and_readonly_ledger(client):
     change = client.get(reverse("admin:inventory_stockmovement_change", args=(movement.pk,)))
     assert change.status_code == 200 and 'name="reason"' not in change.content.decode()
     assert client.get(reverse("admin:inventory_stockmovement_add")).status_code == 403
+
+
+def test_the_ledger_says_how_long_ago_with_the_moment_on_hover(client):
+    shop = build_store("Alpha", orders=0)
+    movement = StockMovement.objects.filter(stock__variant=shop.variants[0]).first()
+    StockMovement.objects.filter(pk=movement.pk).update(
+        created_at=timezone.now() - timedelta(hours=3, minutes=1)
+    )
+    movement.refresh_from_db()
+    client.force_login(shop.staff[Role.VIEWER])
+    for language, ago in (("en", "3\u00a0hours ago"), ("ru", "3\u00a0часа назад")):
+        with translation.override(language):
+            absolute = display_datetime(movement.created_at)
+        page = client.get(
+            reverse("admin:inventory_stockmovement_changelist"),
+            headers={"Accept-Language": language},
+        ).content.decode()
+        assert f'title="{absolute}">{ago}</time>' in page
+        detail = client.get(
+            reverse("admin:inventory_stockmovement_change", args=(movement.pk,)),
+            headers={"Accept-Language": language},
+        ).content.decode()
+        assert f'title="{absolute}">{absolute}</time>' in detail
