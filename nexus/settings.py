@@ -337,7 +337,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "apps.orders.transitions.OrderStatus",
-        "PaymentStatusEnum": "apps.orders.transitions.PaymentStatus",
+        "PaymentStatusEnum": "apps.orders.statuses.PaymentStatus",
         "ProductStatusEnum": "apps.catalog.models.ProductStatus",
     },
 }

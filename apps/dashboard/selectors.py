@@ -23,7 +23,7 @@ from apps.orders.transitions import OrderStatus
 from apps.stores.scoping import Viewer, current_store_id, scope_to_current_store, store_ids_for
 
 # Cancelled orders never became sales; returned ones were sales that came back.
-NOT_SALES = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
+NOT_SALES = (OrderStatus.CANCELLED,)
 WAITING = (OrderStatus.PENDING, OrderStatus.CONFIRMED)
 CHART_DAYS = 30
 LIST_SIZE = 5

@@ -58,6 +58,7 @@ class MovementReason(models.TextChoices):
     ORDER_ALLOCATED = "order_allocated", _("Allocated to order")
     ORDER_RELEASED = "order_released", _("Released from order")
     ORDER_SHIPPED = "order_shipped", _("Shipped with order")
+    SHIPMENT_CANCELLED = "shipment_cancelled", _("Shipment cancelled")
 
 
 STAFF_REASONS = (

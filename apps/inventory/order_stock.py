@@ -1,11 +1,15 @@
-"""What an order's lifecycle does to stock: placing allocates, cancelling releases, shipping
-consumes, a return restocks. apps.orders.services calls these inside the order's transaction;
-the demo seeder replays order_movement and can_ship in memory for its bulk writes.
+"""What an order's lifecycle does to stock: placing allocates, cancelling releases, a shipment
+consumes (and gives back to the allocation when it is cancelled), a return restocks or writes
+off. apps.orders calls these inside the order's transaction; the demo seeder replays
+order_movement and can_ship in memory for its bulk writes.
+
+Each movement names what caused it (the order, one of its shipments, one of its returns); what
+an order may still move is read from the movements of all of those, its `holders`.
 """
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -66,6 +70,8 @@ def order_movement(reason: str, *, quantity: int, stock: Stock) -> tuple[int, in
         return 0, -min(quantity, stock.allocated)
     if reason == MovementReason.ORDER_SHIPPED:
         return -quantity, -min(quantity, stock.allocated)
+    if reason == MovementReason.SHIPMENT_CANCELLED:
+        return quantity, quantity
     if reason == MovementReason.RETURNED:
         return quantity, 0
     raise ValueError(f"{reason!r} is not a movement of an order")
@@ -147,15 +153,16 @@ def stock_allocate(
 
 
 def _what_the_order_holds(
-    stocks: list[Stock], reference: StockReference
+    stocks: list[Stock], holders: Sequence[StockReference]
 ) -> tuple[dict[int, int], dict[int, int]]:
-    """Per variant, from this order's own movements in the ledger: units it still holds
-    allocated, and units it took off the shelf and has not brought back. An order placed
-    while its variant was not counted holds nothing, whatever the row holds for others."""
+    """Per variant, from the movements of the order and its shipments and returns: units it
+    still holds allocated, and units it took off the shelf and has not brought back. An order
+    placed while its variant was not counted holds nothing, whatever the row holds for others.
+    """
     totals = (
         StockMovement.objects.filter(
-            reference_type=reference.type,
-            reference_id=reference.id,
+            reference_type__in={holder.type for holder in holders},
+            reference_id__in={holder.id for holder in holders},
             stock__in=[stock.pk for stock in stocks],
         )
         .values("stock__variant_id")
@@ -163,7 +170,13 @@ def _what_the_order_holds(
             allocated=Sum("allocated_delta"),
             taken=Sum(
                 "on_hand_delta",
-                filter=Q(reason__in=(MovementReason.ORDER_SHIPPED, MovementReason.RETURNED)),
+                filter=Q(
+                    reason__in=(
+                        MovementReason.ORDER_SHIPPED,
+                        MovementReason.SHIPMENT_CANCELLED,
+                        MovementReason.RETURNED,
+                    )
+                ),
             ),
         )
     )
@@ -173,13 +186,13 @@ def _what_the_order_holds(
 
 
 def _what_this_order_may_move(
-    lines: Iterable[tuple[int, int]], reference: StockReference, *, taken: bool
+    lines: Iterable[tuple[int, int]], holders: Sequence[StockReference], *, taken: bool
 ) -> tuple[list[Stock], dict[int, int]]:
     """Lock the lines' rows; per variant, the line's quantity capped by what the order holds
     allocated (or, with `taken`, has taken off the shelf). Rows it holds nothing on drop out."""
     lines_by_variant = _merge(lines)
     stocks = lock_stocks(lines_by_variant)
-    allocated, off_the_shelf = _what_the_order_holds(stocks, reference)
+    allocated, off_the_shelf = _what_the_order_holds(stocks, holders)
     held = off_the_shelf if taken else allocated
     wanted = {
         variant_id: units
@@ -189,21 +202,34 @@ def _what_this_order_may_move(
     return [stock for stock in stocks if stock.variant_id in wanted], wanted
 
 
+def _holders(reference: StockReference, holders: Sequence[StockReference]) -> list[StockReference]:
+    return [reference, *holders]
+
+
 @transaction.atomic
 def stock_release(
-    *, lines: Iterable[tuple[int, int]], actor: Actor, reference: StockReference
+    *,
+    lines: Iterable[tuple[int, int]],
+    actor: Actor,
+    reference: StockReference,
+    holders: Sequence[StockReference] = (),
 ) -> list[StockMovement]:
-    """Give back what the order holds allocated (it was cancelled)."""
-    stocks, wanted = _what_this_order_may_move(lines, reference, taken=False)
+    """Give back what the order holds allocated (it was cancelled, or a line shrank)."""
+    stocks, wanted = _what_this_order_may_move(lines, _holders(reference, holders), taken=False)
     return _order_moves(stocks, MovementReason.ORDER_RELEASED, wanted, actor, reference)
 
 
 @transaction.atomic
 def stock_consume(
-    *, lines: Iterable[tuple[int, int]], actor: Actor, reference: StockReference
+    *,
+    lines: Iterable[tuple[int, int]],
+    actor: Actor,
+    reference: StockReference,
+    holders: Sequence[StockReference] = (),
 ) -> list[StockMovement]:
-    """Goods leave the building: on hand and the order's allocation both drop (it shipped)."""
-    stocks, wanted = _what_this_order_may_move(lines, reference, taken=False)
+    """Goods leave the building: on hand and the order's allocation both drop (it shipped).
+    `reference` is the shipment; `holders` the order and its other shipments."""
+    stocks, wanted = _what_this_order_may_move(lines, _holders(reference, holders), taken=False)
     short = [
         Shortage(stock.variant.sku, wanted[stock.variant_id], stock.on_hand)
         for stock in stocks
@@ -216,9 +242,51 @@ def stock_consume(
 
 
 @transaction.atomic
+def stock_unship(
+    *,
+    lines: Iterable[tuple[int, int]],
+    actor: Actor,
+    reference: StockReference,
+    holders: Sequence[StockReference] = (),
+) -> list[StockMovement]:
+    """A cancelled shipment's goods go back on the shelf, allocated to the order again."""
+    stocks, wanted = _what_this_order_may_move(lines, _holders(reference, holders), taken=True)
+    return _order_moves(stocks, MovementReason.SHIPMENT_CANCELLED, wanted, actor, reference)
+
+
+@transaction.atomic
 def stock_restock(
-    *, lines: Iterable[tuple[int, int]], actor: Actor, reference: StockReference
+    *,
+    lines: Iterable[tuple[int, int]],
+    actor: Actor,
+    reference: StockReference,
+    holders: Sequence[StockReference] = (),
 ) -> list[StockMovement]:
     """Returned goods go back on the shelf: as many as the order took off it."""
-    stocks, wanted = _what_this_order_may_move(lines, reference, taken=True)
+    stocks, wanted = _what_this_order_may_move(lines, _holders(reference, holders), taken=True)
     return _order_moves(stocks, MovementReason.RETURNED, wanted, actor, reference)
+
+
+@transaction.atomic
+def stock_write_off_returned(
+    *,
+    lines: Iterable[tuple[int, int]],
+    actor: Actor,
+    reference: StockReference,
+    holders: Sequence[StockReference] = (),
+) -> list[StockMovement]:
+    """Returned goods that are not fit to sell: the ledger records them as damaged and the
+    shelf does not change (they left it when they shipped)."""
+    stocks, wanted = _what_this_order_may_move(lines, _holders(reference, holders), taken=True)
+    return StockMovement.objects.bulk_create(
+        move_stock(
+            stock,
+            on_hand_delta=0,
+            allocated_delta=0,
+            reason=MovementReason.DAMAGED,
+            actor=actor,
+            reference=reference,
+            note=f"{wanted[stock.variant_id]} returned unit(s) written off",
+        )
+        for stock in stocks
+    )

@@ -15,9 +15,10 @@ from unfold.decorators import action, display
 from apps.core.errors import ApplicationError
 from apps.orders.forms import OrderNoteForm, OrderPaymentForm, OrderTransitionForm
 from apps.orders.models import Order, OrderLine
-from apps.orders.selectors import allowed_payment_statuses, allowed_transitions
-from apps.orders.services import order_add_note, order_set_payment_status, order_transition
-from apps.orders.transitions import OrderStatus, PaymentStatus
+from apps.orders.selectors import allowed_transitions
+from apps.orders.services import order_add_note, order_transition
+from apps.orders.statuses import FulfilmentStatus, PaymentStatus
+from apps.orders.transitions import OrderStatus
 from apps.stores.admin_mixins import (
     EstimatedCountPaginator,
     ReadOnlyInlineMixin,
@@ -31,28 +32,34 @@ ORDER_NUMBER = re.compile(r"^[A-Za-z0-9]{2,8}-\d+$")
 STATUS_LABELS = {
     OrderStatus.PENDING: "warning",
     OrderStatus.CONFIRMED: "info",
-    OrderStatus.SHIPPED: "primary",
-    OrderStatus.DELIVERED: "success",
     OrderStatus.CANCELLED: "danger",
-    OrderStatus.RETURNED: "danger",
+}
+FULFILMENT_LABELS = {
+    FulfilmentStatus.UNFULFILLED: "warning",
+    FulfilmentStatus.PARTIALLY_SHIPPED: "primary",
+    FulfilmentStatus.SHIPPED: "primary",
+    FulfilmentStatus.PARTIALLY_DELIVERED: "info",
+    FulfilmentStatus.DELIVERED: "success",
+    FulfilmentStatus.PARTIALLY_RETURNED: "danger",
+    FulfilmentStatus.RETURNED: "danger",
 }
 PAYMENT_LABELS = {
     PaymentStatus.UNPAID: "warning",
+    PaymentStatus.AUTHORISED: "info",
+    PaymentStatus.PARTIALLY_PAID: "warning",
     PaymentStatus.PAID: "success",
+    PaymentStatus.PARTIALLY_REFUNDED: "info",
     PaymentStatus.REFUNDED: "info",
+    PaymentStatus.OVERPAID: "danger",
 }
-VALUE_LABELS = {**dict(OrderStatus.choices), **dict(PaymentStatus.choices)}
-PAYMENT_ACTION_LABELS = {PaymentStatus.PAID: _("Mark paid"), PaymentStatus.REFUNDED: _("Refund")}
+VALUE_LABELS = {
+    **dict(OrderStatus.choices),
+    **dict(FulfilmentStatus.choices),
+    **dict(PaymentStatus.choices),
+}
 # A bulk action runs each order through the service in its own transaction; a cap keeps
 # one request from locking thousands of rows after a "select all".
 BULK_LIMIT = 500
-
-
-def payment_options(order: Order, user) -> list[tuple[str, str]]:
-    return [
-        (target, PAYMENT_ACTION_LABELS.get(target, PaymentStatus(target).label))
-        for target in allowed_payment_statuses(order=order, user=user)
-    ]
 
 
 class OrderLineInline(ReadOnlyInlineMixin, ScopedInlineMixin, TabularInline):
@@ -107,9 +114,9 @@ class OrderAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
                     "number",
                     "store",
                     "status",
+                    "fulfilment_status",
                     "payment_status",
                     "placed_at",
-                    "tracking_number",
                 )
             },
         ),
@@ -121,9 +128,9 @@ class OrderAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
         "number",
         "store",
         "status",
+        "fulfilment_status",
         "payment_status",
         "placed_at",
-        "tracking_number",
         "customer",
         "email",
         "phone",

@@ -22,12 +22,13 @@ from apps.dashboard.selectors import pending_order_count
 from apps.orders.models import Order, OrderLine
 from apps.orders.selectors import allowed_transitions, order_list_for_staff
 from apps.orders.services import order_transition
-from apps.orders.transitions import OPEN_STATUSES, OrderStatus
+from apps.orders.transitions import ALLOCATING_STATUSES as OPEN_STATUSES
+from apps.orders.transitions import OrderStatus
 from apps.stores.backoffice import BackofficeListView, PageFilters, id_from_query
 
 PAGE_SIZE = 25
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-BACKWARD = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
+BACKWARD = (OrderStatus.CANCELLED,)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apps.orders.transitions import OrderStatus, PaymentStatus
+from apps.orders.models import PaymentKind
+from apps.orders.transitions import OrderStatus
 
 
 class OrderTransitionForm(forms.Form):
@@ -12,7 +13,7 @@ class OrderTransitionForm(forms.Form):
 
 
 class OrderPaymentForm(forms.Form):
-    to_status = forms.ChoiceField(choices=PaymentStatus.choices)
+    kind = forms.ChoiceField(choices=PaymentKind.choices)
     message = forms.CharField(label=_("comment"), max_length=500, required=False)
 
 

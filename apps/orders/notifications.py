@@ -1,5 +1,5 @@
-"""Tell the customer when their order moves: queued as a background task after commit,
-so a slow mail server never holds a checkout or a staff click."""
+"""Tell the customer when their order moves or ships: queued as a background task after
+commit, so a slow mail server never holds a checkout or a staff click."""
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -8,32 +8,25 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
 
-from apps.orders.models import Order
-from apps.orders.signals import order_status_changed
+from apps.orders.models import Order, Shipment, ShipmentStatus
+from apps.orders.signals import order_shipment_changed, order_status_changed
 from apps.orders.transitions import OrderStatus
 
 CUSTOMER_SUBJECTS = {
     OrderStatus.PENDING: gettext_lazy("Order %(number)s received"),
-    OrderStatus.SHIPPED: gettext_lazy("Order %(number)s has shipped"),
     OrderStatus.CANCELLED: gettext_lazy("Order %(number)s was cancelled"),
-    OrderStatus.RETURNED: gettext_lazy("Return of order %(number)s processed"),
 }
+SHIPPED_SUBJECT = gettext_lazy("Order %(number)s has shipped")
 
 
-@task()
-def send_order_status_email(order_id: int, status: str) -> None:
-    order = Order.objects.select_related("store").filter(pk=order_id).first()
-    if order is None or not order.email:
-        return
-    subject = CUSTOMER_SUBJECTS[status] % {"number": order.number}
+def _send(order: Order, subject: str, extra: list[str]) -> None:
     lines = [
         _("Hello,"),
         "",
         f"{subject} ({order.store.name}).",
         _("Total: %(total)s %(currency)s.") % {"total": order.total, "currency": order.currency},
+        *extra,
     ]
-    if status == OrderStatus.SHIPPED and order.tracking_number:
-        lines.append(_("Tracking number: %(number)s.") % {"number": order.tracking_number})
     send_mail(
         subject=subject,
         message="\n".join(lines),
@@ -42,7 +35,39 @@ def send_order_status_email(order_id: int, status: str) -> None:
     )
 
 
+@task()
+def send_order_status_email(order_id: int, status: str) -> None:
+    order = Order.objects.select_related("store").filter(pk=order_id).first()
+    if order is None or not order.email:
+        return
+    _send(order, CUSTOMER_SUBJECTS[status] % {"number": order.number}, [])
+
+
+@task()
+def send_shipment_email(shipment_id: int) -> None:
+    shipment = (
+        Shipment.objects.select_related("order__store")
+        .prefetch_related("lines__order_line")
+        .filter(pk=shipment_id)
+        .first()
+    )
+    if shipment is None or not shipment.order.email:
+        return
+    extra = [f"{line.quantity} × {line.order_line.product_title}" for line in shipment.lines.all()]
+    if shipment.tracking_number:
+        extra.append(_("Tracking number: %(number)s.") % {"number": shipment.tracking_number})
+    if shipment.tracking_url:
+        extra.append(shipment.tracking_url)
+    _send(shipment.order, SHIPPED_SUBJECT % {"number": shipment.order.number}, extra)
+
+
 @receiver(order_status_changed)
 def email_customer_on_status_change(sender, order, target, **kwargs):
     if target in CUSTOMER_SUBJECTS:
         send_order_status_email.enqueue(order.pk, str(target))
+
+
+@receiver(order_shipment_changed)
+def email_customer_on_shipment(sender, shipment, **kwargs):
+    if shipment.status == ShipmentStatus.SHIPPED:
+        send_shipment_email.enqueue(shipment.pk)

@@ -41,21 +41,29 @@ def _shipping(store: Store, subtotal: Decimal) -> Decimal:
     return store.shipping_flat_rate
 
 
+def order_totals(*, store: Store, subtotal: Decimal) -> tuple[Decimal, Decimal]:
+    """(shipping, total) for a subtotal: placing prices a cart with it, an edit re-totals the
+    order's kept line prices with it."""
+    shipping = _shipping(store, subtotal)
+    return shipping, subtotal + shipping
+
+
+def price_line(variant: ProductVariant, quantity: int) -> PricedLine:
+    return PricedLine(
+        variant_id=variant.pk,
+        sku=variant.sku,
+        product_title=variant.product.title,
+        variant_title=variant.title,
+        unit_price=variant.price,
+        quantity=quantity,
+        line_total=(variant.price * quantity).quantize(CENT),
+    )
+
+
 def order_price(*, store: Store, lines: Iterable[tuple[ProductVariant, int]]) -> OrderPrice:
     """Price (variant, quantity) pairs at the variants' prices (each with its product loaded)
     and add the store's shipping: its flat rate, free from its threshold on."""
-    priced = [
-        PricedLine(
-            variant_id=variant.pk,
-            sku=variant.sku,
-            product_title=variant.product.title,
-            variant_title=variant.title,
-            unit_price=variant.price,
-            quantity=quantity,
-            line_total=(variant.price * quantity).quantize(CENT),
-        )
-        for variant, quantity in lines
-    ]
+    priced = [price_line(variant, quantity) for variant, quantity in lines]
     subtotal = sum((line.line_total for line in priced), NOTHING)
-    shipping = _shipping(store, subtotal)
-    return OrderPrice(lines=priced, subtotal=subtotal, shipping=shipping, total=subtotal + shipping)
+    shipping, total = order_totals(store=store, subtotal=subtotal)
+    return OrderPrice(lines=priced, subtotal=subtotal, shipping=shipping, total=total)

@@ -1,7 +1,8 @@
-"""Order writes: placing, moving through the lifecycle, payment, notes.
+"""Order writes: placing, confirming and cancelling, notes.
 
 `order_transition` is the only way an order's status changes; admin actions, HTMX buttons and
-API endpoints all call it.
+API endpoints all call it. Shipments and returns are in apps/orders/fulfilment.py, payments in
+apps/orders/payments.py, edits before shipping in apps/orders/edits.py.
 """
 
 import hashlib
@@ -16,25 +17,29 @@ from django.utils import timezone
 
 from apps.catalog.models import ProductStatus, ProductVariant
 from apps.core.errors import ApplicationError, NotFound
-from apps.inventory.ledger import StockReference
-from apps.inventory.models import MovementReason
-from apps.inventory.order_stock import stock_allocate, stock_consume, stock_release, stock_restock
-from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine
+from apps.inventory.order_stock import stock_allocate, stock_release
+from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine, ShipmentStatus
+from apps.orders.order_state import (
+    lock_order,
+    order_reference,
+    record_event,
+    refresh_statuses,
+    require_reason,
+    stock_holders,
+)
 from apps.orders.pricing import order_price
 from apps.orders.signals import order_status_changed
 from apps.orders.transitions import (
-    PAYMENT_TRANSITIONS,
+    RELEASED_NOTE,
     OrderStatus,
-    PaymentStatus,
     Transition,
     find_transition,
     placed_message,
     status_change_message,
-    stock_outcome,
 )
 from apps.stores.models import Store
 from apps.stores.roles import Capability
-from apps.stores.scoping import Actor, acting_person, require_capability
+from apps.stores.scoping import SYSTEM, Actor, acting_person, require_capability
 from apps.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -54,10 +59,6 @@ class OrderLineInput:
 class IdempotencyKeyReused(ApplicationError):
     code = "idempotency_key_reused"
     status_code = 422
-
-
-def _reference(order: Order) -> StockReference:
-    return StockReference("order", order.number)
 
 
 def clean_address(address: dict[str, Any]) -> dict[str, str]:
@@ -214,7 +215,6 @@ def _create_order(
         store=store,
         customer=customer,
         status=OrderStatus.PENDING,
-        payment_status=PaymentStatus.UNPAID,
         currency=store.currency,
         subtotal=price.subtotal,
         shipping_total=price.shipping,
@@ -229,7 +229,7 @@ def _create_order(
     )
     _save_with_number(order, actor=customer)
     OrderLine.objects.bulk_create(OrderLine(order=order, **line._asdict()) for line in price.lines)
-    stock_allocate(lines=list(merged.items()), actor=customer, reference=_reference(order))
+    stock_allocate(lines=list(merged.items()), actor=customer, reference=order_reference(order))
     OrderEvent.objects.create(
         order=order,
         type=OrderEventType.PLACED,
@@ -240,6 +240,10 @@ def _create_order(
         ),
     )
     transaction.on_commit(lambda: _notify(order, None, OrderStatus.PENDING, customer))
+    if store.auto_confirm_orders:
+        transition = find_transition(OrderStatus.PENDING, OrderStatus.CONFIRMED)
+        assert transition is not None
+        _move(order, order, transition, actor=SYSTEM, message="Confirmed automatically.")
     return order
 
 
@@ -277,22 +281,8 @@ def _notify(order: Order, source: str | None, target: str, actor: Actor) -> None
     order_status_changed.send(sender=Order, order=order, source=source, target=target, actor=actor)
 
 
-def _lock(order: Order) -> Order:
-    try:
-        return Order.objects.select_for_update().get(pk=order.pk)
-    except Order.DoesNotExist:
-        raise NotFound("Order not found.") from None
-
-
 def _line_quantities(order: Order) -> list[tuple[int, int]]:
     return list(order.lines.filter(variant__isnull=False).values_list("variant_id", "quantity"))
-
-
-_STOCK_MOVES = {
-    MovementReason.ORDER_RELEASED: stock_release,
-    MovementReason.ORDER_SHIPPED: stock_consume,
-    MovementReason.RETURNED: stock_restock,
-}
 
 
 @transaction.atomic
@@ -301,25 +291,18 @@ def order_transition(
     order: Order,
     to_status: str,
     actor: Actor,
-    tracking_number: str = "",
-    restock: bool = True,
     message: str = "",
 ) -> Order:
     """Move an order along the lifecycle table, with its stock side effect, atomically.
 
-    The actor needs the transition's capability in the order's store.
+    The actor needs the transition's capability in the order's store; a destructive one
+    (cancelling) needs a reason in `message`.
     """
     locked, transition = _locked_transition(order, to_status)
     require_capability(actor, locked.store_id, transition.capability)
-    return _move(
-        order,
-        locked,
-        transition,
-        actor=actor,
-        tracking_number=tracking_number,
-        restock=restock,
-        message=message,
-    )
+    if transition.destructive:
+        message = require_reason(message, action="cancelling an order")
+    return _move(order, locked, transition, actor=actor, message=message)
 
 
 @transaction.atomic
@@ -331,11 +314,11 @@ def order_cancel_by_customer(*, order: Order, customer: User) -> Order:
     if order.customer_id is None or order.customer_id != customer.pk:
         raise NotFound("Order not found.")
     locked, transition = _locked_transition(order, OrderStatus.CANCELLED)
-    return _move(order, locked, transition, actor=customer)
+    return _move(order, locked, transition, actor=customer, message="Cancelled by the customer.")
 
 
 def _locked_transition(order: Order, to_status: str) -> tuple[Order, Transition]:
-    locked = _lock(order)
+    locked = lock_order(order)
     transition = find_transition(locked.status, to_status)
     if transition is None:
         target = OrderStatus(to_status).label if to_status in OrderStatus.values else to_status
@@ -348,75 +331,43 @@ def _locked_transition(order: Order, to_status: str) -> tuple[Order, Transition]
 
 
 def _move(
-    order: Order,
-    locked: Order,
-    transition: Transition,
-    *,
-    actor: Actor,
-    tracking_number: str = "",
-    restock: bool = True,
-    message: str = "",
+    order: Order, locked: Order, transition: Transition, *, actor: Actor, message: str = ""
 ) -> Order:
     """Take the `locked` row along an allowed `transition`: stock, status, event, and the
     notice after commit. `order`, the caller's copy, follows."""
-    quantities = _line_quantities(locked)
-    outcome = stock_outcome(transition, restock=restock) if quantities else None
-    if outcome and outcome.reason:
-        move = _STOCK_MOVES[MovementReason(outcome.reason)]
-        move(lines=quantities, actor=actor, reference=_reference(locked))
-
+    stock_note = ""
+    if transition.target == OrderStatus.CANCELLED:
+        if locked.shipments.exclude(status=ShipmentStatus.CANCELLED).exists():
+            raise ApplicationError(
+                f"Order {locked.number} has shipments; cancel them first, or take the goods "
+                "back with a return.",
+                code="order_has_shipments",
+            )
+        quantities = _line_quantities(locked)
+        if quantities:
+            stock_release(
+                lines=quantities,
+                actor=actor,
+                reference=order_reference(locked),
+                holders=stock_holders(locked),
+            )
+            stock_note = RELEASED_NOTE
     source, target = locked.status, transition.target
     locked.status = target
-    update_fields = ["status", "updated_at"]
-    tracking_number = (tracking_number or "").strip()
-    if tracking_number:
-        locked.tracking_number = tracking_number[:64]
-        update_fields.append("tracking_number")
-    locked.save(update_fields=update_fields)
-
-    OrderEvent.objects.create(
-        order=locked,
-        type=OrderEventType.STATUS_CHANGED,
+    locked.save(update_fields=["status", "updated_at"])
+    # A cancelled order owes nothing: what was paid becomes due back.
+    refresh_statuses(locked)
+    record_event(
+        locked,
+        OrderEventType.STATUS_CHANGED,
+        actor=actor,
+        message=status_change_message(message=message, stock_note=stock_note),
         from_value=source,
         to_value=target,
-        actor=acting_person(actor),
-        message=status_change_message(
-            message=message,
-            stock_note=outcome.note if outcome else "",
-            tracking_number=tracking_number,
-        ),
     )
     transaction.on_commit(lambda: _notify(locked, source, target, actor))
     order.status = locked.status
-    order.tracking_number = locked.tracking_number
-    return locked
-
-
-@transaction.atomic
-def order_set_payment_status(
-    *, order: Order, to_status: str, actor: Actor, message: str = ""
-) -> Order:
-    locked = _lock(order)
-    capability = PAYMENT_TRANSITIONS.get((locked.payment_status, to_status))
-    if capability is None:
-        raise ApplicationError(
-            f"Payment of order {locked.number} is {locked.payment_status}; "
-            f"it cannot become {to_status}.",
-            code="illegal_payment_transition",
-        )
-    require_capability(actor, locked.store_id, capability)
-    source = locked.payment_status
-    locked.payment_status = to_status
-    locked.save(update_fields=["payment_status", "updated_at"])
-    OrderEvent.objects.create(
-        order=locked,
-        type=OrderEventType.PAYMENT,
-        from_value=source,
-        to_value=to_status,
-        actor=acting_person(actor),
-        message=message.strip(),
-    )
-    order.payment_status = to_status
+    order.payment_status = locked.payment_status
     return locked
 
 

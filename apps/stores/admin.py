@@ -60,6 +60,10 @@ class StoreAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
         (None, {"fields": ("name", "slug", "order_prefix", "currency", "is_active")}),
         (_("Contact"), {"fields": ("email", "phone", "address")}),
         (_("Shipping"), {"fields": ("shipping_flat_rate", "free_shipping_threshold")}),
+        (
+            _("Orders"),
+            {"fields": ("auto_confirm_orders", "ship_unpaid_orders", "return_window_days")},
+        ),
     )
 
     def has_add_permission(self, request):

@@ -50,6 +50,24 @@ class Store(TimeStampedModel):
         help_text=_("Orders with a subtotal at or above this ship free. Empty: never free."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The store's own guard rails on its orders (apps/orders/fulfilment.py, services.py).
+    ship_unpaid_orders = models.BooleanField(
+        _("ship unpaid orders"),
+        default=False,
+        help_text=_(
+            "Off: an order that is not paid (or authorised) ships only when a manager "
+            "overrides with a reason."
+        ),
+    )
+    auto_confirm_orders = models.BooleanField(_("confirm new orders automatically"), default=False)
+    return_window_days = models.PositiveSmallIntegerField(
+        _("return window (days)"),
+        default=30,
+        help_text=_(
+            "Customers may request a return this many days after a shipment. "
+            "0: only staff create returns."
+        ),
+    )
 
     history = HistoricalRecords()
 

@@ -18,8 +18,12 @@ class Capability(StrEnum):
     EDIT_CATALOG = "edit_catalog"
     IMPORT = "import"
     ADJUST_STOCK = "adjust_stock"
-    FULFIL_ORDERS = "fulfil_orders"  # confirm, ship, deliver, add notes
-    MANAGE_ORDERS = "manage_orders"  # cancel, return, mark paid / refunded
+    FULFIL_ORDERS = "fulfil_orders"  # confirm, ship, deliver, take returns back, notes
+    MANAGE_ORDERS = "manage_orders"  # cancel, close returns, ship unpaid with a reason
+    EDIT_ORDERS = "edit_orders"  # lines and address before shipping
+    RECORD_PAYMENTS = "record_payments"  # authorisations, captures, voids
+    REFUND = "refund"
+    WRITE_OFF = "write_off"  # returned goods that never go back on the shelf
     EXPORT = "export"
     MANAGE_STORE = "manage_store"  # memberships and store settings
 
@@ -34,6 +38,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.ADJUST_STOCK,
             Capability.FULFIL_ORDERS,
             Capability.MANAGE_ORDERS,
+            Capability.EDIT_ORDERS,
+            Capability.RECORD_PAYMENTS,
+            Capability.REFUND,
+            Capability.WRITE_OFF,
             Capability.EXPORT,
         }
     ),

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from apps.orders.models import Order, OrderLine
-from apps.orders.transitions import OrderStatus, PaymentStatus
+from apps.orders.statuses import PaymentStatus
+from apps.orders.transitions import OrderStatus
 from apps.stores.api.filters import store_id_filter
 
 

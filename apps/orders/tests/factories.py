@@ -1,4 +1,7 @@
+from apps.orders.models import PaymentKind
+from apps.orders.payments import payment_record
 from apps.orders.services import OrderLineInput, order_place
+from apps.stores.scoping import SYSTEM
 from apps.users.tests.factories import UserFactory
 
 ADDRESS = {
@@ -20,3 +23,11 @@ def place_order(store, lines, customer=None, **kwargs):
         **kwargs,
     )
     return order
+
+
+def pay(order, amount=None):
+    """Capture what the order owes (or `amount`), as a payment provider would report it."""
+    payment, _created = payment_record(
+        order=order, kind=PaymentKind.CAPTURE, amount=amount, actor=SYSTEM, method="card"
+    )
+    return payment

@@ -3,8 +3,9 @@ from django.core import mail
 
 from apps.catalog.tests.factories import make_variant
 from apps.inventory.tests.factories import receive
+from apps.orders.fulfilment import shipment_create
 from apps.orders.services import order_transition
-from apps.orders.tests.factories import place_order
+from apps.orders.tests.factories import pay, place_order
 from apps.orders.transitions import OrderStatus
 from apps.stores.roles import Role
 from apps.stores.tests.factories import StoreFactory, staff_member
@@ -31,9 +32,8 @@ def test_customer_is_emailed_after_commit_on_placement_and_shipping(
 
     receive(variant, 1)
     with django_capture_on_commit_callbacks(execute=True):
-        order_transition(
-            order=order, to_status=OrderStatus.SHIPPED, actor=clerk, tracking_number="ZX9"
-        )
+        pay(order)
+        shipment_create(order=order, lines=None, actor=clerk, tracking_number="ZX9")
     shipped = mail.outbox[-1]
     assert shipped.subject == f"Order {order.number} has shipped"
     assert "Tracking number: ZX9." in shipped.body

@@ -32,6 +32,10 @@ EXPECTED_TABLE = {
     Capability.ADJUST_STOCK: {"owner", "manager", "clerk"},
     Capability.FULFIL_ORDERS: {"owner", "manager", "clerk"},
     Capability.MANAGE_ORDERS: {"owner", "manager"},
+    Capability.EDIT_ORDERS: {"owner", "manager"},
+    Capability.RECORD_PAYMENTS: {"owner", "manager"},
+    Capability.REFUND: {"owner", "manager"},
+    Capability.WRITE_OFF: {"owner", "manager"},
     Capability.EXPORT: {"owner", "manager", "clerk"},
     Capability.MANAGE_STORE: {"owner"},
 }

@@ -2,19 +2,21 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from apps.catalog.models import ProductVariant
 from apps.core.models import TimeStampedModel
-from apps.orders.transitions import OrderStatus, PaymentStatus
+from apps.orders.statuses import FulfilmentStatus, PaymentStatus
+from apps.orders.transitions import OrderStatus
 from apps.stores.models import Store
 
 # What an order records about the sale itself (state, money, contact, address), written once:
 # the API shows it, the demo seeder writes it, the seeder's test compares it.
 ORDER_SALE_FIELDS = (
     "status",
+    "fulfilment_status",
     "payment_status",
     "currency",
     "subtotal",
@@ -24,7 +26,6 @@ ORDER_SALE_FIELDS = (
     "phone",
     "shipping_address",
     "customer_note",
-    "tracking_number",
 )
 
 
@@ -44,8 +45,15 @@ class Order(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING
     )
+    # Derived (apps/orders/statuses.py) and stored by the services that change their inputs.
+    fulfilment_status = models.CharField(
+        _("fulfilment"),
+        max_length=24,
+        choices=FulfilmentStatus.choices,
+        default=FulfilmentStatus.UNFULFILLED,
+    )
     payment_status = models.CharField(
-        _("payment"), max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
+        _("payment"), max_length=24, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
     )
     currency = models.CharField(_("currency"), max_length=3)
     subtotal = models.DecimalField(_("subtotal"), max_digits=14, decimal_places=2)
@@ -55,7 +63,6 @@ class Order(TimeStampedModel):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     shipping_address = models.JSONField(_("shipping address"), default=dict)
     customer_note = models.TextField(_("customer note"), blank=True)
-    tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=64, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     placed_at = models.DateTimeField(_("placed at"))
@@ -86,6 +93,10 @@ class Order(TimeStampedModel):
             models.Index(fields=["-placed_at", "-id"], name="order_placed_idx"),
             models.Index(fields=["status", "-placed_at"], name="order_status_placed_idx"),
             models.Index(fields=["email"], name="order_email_idx"),
+            models.Index(
+                fields=["store", "fulfilment_status", "-placed_at"],
+                name="order_store_fulfil_placed_idx",
+            ),
         ]
 
     def __str__(self):
@@ -112,6 +123,11 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
     quantity = models.PositiveIntegerField(_("quantity"))
     line_total = models.DecimalField(_("line total"), max_digits=14, decimal_places=2)
+    # Kept by the shipment and return services under the order's lock; the order's
+    # fulfilment status is derived from them.
+    quantity_shipped = models.PositiveIntegerField(_("shipped"), default=0)
+    quantity_delivered = models.PositiveIntegerField(_("delivered"), default=0)
+    quantity_returned = models.PositiveIntegerField(_("returned"), default=0)
 
     class Meta:
         verbose_name = _("order line")
@@ -122,11 +138,27 @@ class OrderLine(models.Model):
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0), name="orderline_unit_price_gte_0"
             ),
+            models.CheckConstraint(
+                condition=Q(quantity_shipped__lte=F("quantity")),
+                name="orderline_shipped_lte_quantity",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_delivered__lte=F("quantity_shipped")),
+                name="orderline_delivered_lte_shipped",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_returned__lte=F("quantity_shipped")),
+                name="orderline_returned_lte_shipped",
+            ),
         ]
         indexes = [models.Index(fields=["sku"], name="orderline_sku_idx")]
 
     def __str__(self):
         return f"{self.quantity} × {self.sku}"
+
+    @property
+    def quantity_unshipped(self) -> int:
+        return self.quantity - self.quantity_shipped
 
 
 class OrderEventType(models.TextChoices):
@@ -136,6 +168,9 @@ class OrderEventType(models.TextChoices):
     NOTE = "note", _("Note")
     STOCK = "stock", _("Stock")
     EXPORT = "export", _("Export")
+    SHIPMENT = "shipment", _("Shipment")
+    RETURN = "return", _("Return")
+    EDIT = "edit", _("Edit")
 
 
 class OrderEvent(models.Model):
@@ -145,8 +180,8 @@ class OrderEvent(models.Model):
         Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
     )
     type = models.CharField(_("type"), max_length=16, choices=OrderEventType.choices)
-    from_value = models.CharField(_("from"), max_length=16, blank=True)
-    to_value = models.CharField(_("to"), max_length=16, blank=True)
+    from_value = models.CharField(_("from"), max_length=32, blank=True)
+    to_value = models.CharField(_("to"), max_length=32, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

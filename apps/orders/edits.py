@@ -1,0 +1,183 @@
+"""Edits before shipping: a line's quantity, removing or adding a line, the address.
+
+Only while nothing of what changes has shipped. Stock is allocated or released in the same
+transaction, the totals are recomputed by the pricing code that placed the order, and the
+timeline records each edit as before → after with what is now due or to refund.
+"""
+
+from typing import Any
+
+from django.db import transaction
+
+from apps.catalog.models import ProductStatus, ProductVariant
+from apps.core.errors import ApplicationError
+from apps.core.money import CENT
+from apps.inventory.order_stock import stock_allocate, stock_release
+from apps.orders.models import Order, OrderEventType, OrderLine
+from apps.orders.order_state import (
+    amount_text,
+    lines_by_id,
+    lock_order,
+    order_reference,
+    payment_totals,
+    record_event,
+    refresh_statuses,
+    stock_holders,
+)
+from apps.orders.pricing import NOTHING, order_totals, price_line
+from apps.orders.services import MAX_QUANTITY, clean_address
+from apps.orders.transitions import ALLOCATING_STATUSES
+from apps.stores.roles import Capability
+from apps.stores.scoping import Actor, require_capability
+
+
+def _lock_editable(order: Order, actor: Actor) -> Order:
+    locked = lock_order(order)
+    require_capability(actor, locked.store_id, Capability.EDIT_ORDERS)
+    if locked.status not in ALLOCATING_STATUSES:
+        raise ApplicationError(
+            f"Order {locked.number} is {locked.get_status_display().lower()}; it cannot change.",
+            code="order_not_editable",
+        )
+    return locked
+
+
+def _unshipped_line(lines: dict[int, OrderLine], line_id: int) -> OrderLine:
+    line = lines.get(line_id)
+    if line is None:
+        raise ApplicationError(f"Line {line_id} is not a line of this order.", code="unknown_line")
+    if line.quantity_shipped:
+        raise ApplicationError(
+            f"{line.sku} has shipped units; it can no longer change.", code="line_shipped"
+        )
+    if line.variant_id is None:
+        raise ApplicationError(
+            f"{line.sku} is no longer in the catalogue; it cannot change.", code="line_orphaned"
+        )
+    return line
+
+
+def _quantity(quantity: Any) -> int:
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+        raise ApplicationError("A quantity is a whole number above zero.", code="invalid_quantity")
+    if quantity > MAX_QUANTITY:
+        raise ApplicationError(
+            f"At most {MAX_QUANTITY} units of one variant per order.", code="invalid_quantity"
+        )
+    return quantity
+
+
+def _retotal(order: Order, actor: Actor, change: str) -> None:
+    """New totals from the lines as they are now, then the timeline entry naming the change."""
+    lines = list(order.lines.all())
+    before = order.total
+    order.subtotal = sum((line.line_total for line in lines), NOTHING)
+    order.shipping_total, order.total = order_totals(store=order.store, subtotal=order.subtotal)
+    order.save(update_fields=["subtotal", "shipping_total", "total", "updated_at"])
+    refresh_statuses(order, lines=lines)
+    message = f"{change} Total {amount_text(before, order.currency)} → " + amount_text(
+        order.total, order.currency
+    )
+    balance = payment_totals(order).balance
+    if balance > 0 and before != order.total:
+        message += f"; due {amount_text(balance, order.currency)}"
+    elif balance < 0:
+        message += f"; to refund {amount_text(-balance, order.currency)}"
+    record_event(order, OrderEventType.EDIT, actor=actor, message=message + ".")
+
+
+def _move_allocation(order: Order, variant_id: int, delta: int, actor: Actor) -> None:
+    if delta > 0:
+        stock_allocate(lines=[(variant_id, delta)], actor=actor, reference=order_reference(order))
+    elif delta < 0:
+        stock_release(
+            lines=[(variant_id, -delta)],
+            actor=actor,
+            reference=order_reference(order),
+            holders=stock_holders(order),
+        )
+
+
+@transaction.atomic
+def order_line_set_quantity(*, order: Order, line_id: int, quantity: int, actor: Actor) -> Order:
+    locked = _lock_editable(order, actor)
+    line = _unshipped_line(lines_by_id(locked), line_id)
+    quantity = _quantity(quantity)
+    if quantity == line.quantity:
+        return locked
+    before = line.quantity
+    assert line.variant_id is not None
+    _move_allocation(locked, line.variant_id, quantity - before, actor)
+    line.quantity = quantity
+    # The line keeps the price it was sold at; only the quantity changes.
+    line.line_total = (line.unit_price * quantity).quantize(CENT)
+    line.save(update_fields=["quantity", "line_total"])
+    _retotal(locked, actor, f"{line.sku}: {before} → {quantity}.")
+    return locked
+
+
+@transaction.atomic
+def order_line_remove(*, order: Order, line_id: int, actor: Actor) -> Order:
+    locked = _lock_editable(order, actor)
+    lines = lines_by_id(locked)
+    line = _unshipped_line(lines, line_id)
+    if len(lines) == 1:
+        raise ApplicationError(
+            "An order keeps at least one line; cancel the order instead.", code="last_line"
+        )
+    assert line.variant_id is not None
+    _move_allocation(locked, line.variant_id, -line.quantity, actor)
+    line.delete()
+    _retotal(locked, actor, f"{line.sku}: {line.quantity} → removed.")
+    return locked
+
+
+@transaction.atomic
+def order_line_add(*, order: Order, variant_id: int, quantity: int, actor: Actor) -> OrderLine:
+    locked = _lock_editable(order, actor)
+    quantity = _quantity(quantity)
+    variant = (
+        ProductVariant.objects.select_related("product")
+        .filter(pk=variant_id, store_id=locked.store_id)
+        .first()
+    )
+    if variant is None:
+        raise ApplicationError("Unknown variant for this store.", code="unknown_variant")
+    if variant.product.status != ProductStatus.ACTIVE:
+        raise ApplicationError(f"Not for sale: {variant.sku}.", code="variant_not_for_sale")
+    if locked.lines.filter(variant=variant).exists():
+        raise ApplicationError(
+            f"{variant.sku} is on the order already; change its quantity.", code="line_exists"
+        )
+    stock_allocate(lines=[(variant.pk, quantity)], actor=actor, reference=order_reference(locked))
+    line = OrderLine.objects.create(order=locked, **price_line(variant, quantity)._asdict())
+    _retotal(locked, actor, f"{variant.sku}: added {quantity}.")
+    return line
+
+
+@transaction.atomic
+def order_change_address(*, order: Order, address: dict[str, Any], actor: Actor) -> Order:
+    locked = _lock_editable(order, actor)
+    if locked.lines.filter(quantity_shipped__gt=0).exists():
+        raise ApplicationError(
+            f"Order {locked.number} has shipped goods; its address can no longer change.",
+            code="order_shipped",
+        )
+    cleaned = clean_address(address)
+    before = locked.shipping_address
+    if cleaned == before:
+        return locked
+    locked.shipping_address = cleaned
+    locked.save(update_fields=["shipping_address", "updated_at"])
+
+    def one_line(value: dict[str, str]) -> str:
+        return ", ".join(part for part in value.values() if part)
+
+    record_event(
+        locked,
+        OrderEventType.EDIT,
+        actor=actor,
+        message=f"Shipping address: {one_line(before)} → {one_line(cleaned)}.",
+    )
+    order.shipping_address = cleaned
+    return locked

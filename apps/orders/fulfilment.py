@@ -1,0 +1,455 @@
+"""Shipments and returns, line by line: the only code that writes them.
+
+A shipment takes any quantities of the order's lines not yet shipped and consumes exactly that
+stock; cancelled before delivery, its goods go back on the shelf allocated to the order again.
+A return takes shipped units back; when they arrive each line is restocked or written off.
+The order's fulfilment status follows from the lines' counters (apps/orders/statuses.py).
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from apps.core.errors import ApplicationError, NotFound
+from apps.inventory.ledger import StockReference
+from apps.inventory.order_stock import (
+    stock_consume,
+    stock_restock,
+    stock_unship,
+    stock_write_off_returned,
+)
+from apps.orders.models import (
+    Order,
+    OrderEventType,
+    OrderLine,
+    OrderReturn,
+    ReturnDecision,
+    ReturnLine,
+    ReturnReason,
+    ReturnStatus,
+    Shipment,
+    ShipmentLine,
+    ShipmentStatus,
+)
+from apps.orders.order_state import (
+    RETURN_REFERENCE,
+    SHIPMENT_REFERENCE,
+    lines_by_id,
+    lock_order,
+    payment_totals,
+    record_event,
+    refresh_statuses,
+    require_reason,
+    resolve_quantities,
+    stock_holders,
+)
+from apps.orders.signals import order_shipment_changed
+from apps.orders.transitions import OrderStatus
+from apps.stores.roles import Capability
+from apps.stores.scoping import (
+    Actor,
+    SystemActor,
+    acting_person,
+    require_capability,
+    user_can,
+)
+from apps.users.models import User
+
+
+@dataclass(frozen=True)
+class ReturnLineInput:
+    line_id: int
+    quantity: int
+    reason: str = ReturnReason.OTHER
+
+
+def _describe(pairs: list[tuple[OrderLine, int]]) -> str:
+    return ", ".join(f"{quantity} × {line.sku}" for line, quantity in pairs)
+
+
+def _stock_lines(pairs: list[tuple[OrderLine, int]]) -> list[tuple[int, int]]:
+    return [(line.variant_id, quantity) for line, quantity in pairs if line.variant_id]
+
+
+def _refuse_unpaid(order: Order, *, actor: Actor, unpaid_reason: str) -> str:
+    """The store's rule on shipping before payment; returns the override's words, if any."""
+    if order.store.ship_unpaid_orders or payment_totals(order).covered:
+        return ""
+    if not unpaid_reason.strip():
+        raise ApplicationError(
+            f"Order {order.number} is not paid. A manager can ship it anyway, with a reason.",
+            code="order_unpaid",
+        )
+    require_capability(actor, order.store_id, Capability.MANAGE_ORDERS)
+    return require_reason(unpaid_reason, action="shipping an unpaid order")
+
+
+@transaction.atomic
+def shipment_create(
+    *,
+    order: Order,
+    lines: list[tuple[int, int]] | None,
+    actor: Actor,
+    carrier: str = "",
+    tracking_number: str = "",
+    tracking_url: str = "",
+    unpaid_reason: str = "",
+) -> Shipment:
+    """Ship (line id, quantity) pairs of a confirmed order; each quantity at most what the
+    line has not shipped yet. `lines=None` ships everything not shipped yet."""
+    locked = lock_order(order)
+    require_capability(actor, locked.store_id, Capability.FULFIL_ORDERS)
+    if locked.status != OrderStatus.CONFIRMED:
+        raise ApplicationError(
+            f"Order {locked.number} is {locked.get_status_display().lower()}; "
+            "only confirmed orders ship.",
+            code="order_not_confirmed",
+        )
+    override = _refuse_unpaid(locked, actor=actor, unpaid_reason=unpaid_reason)
+    by_id = lines_by_id(locked)
+    if lines is None:
+        lines = [(pk, line.quantity_unshipped) for pk, line in by_id.items()]
+    chosen = resolve_quantities(
+        by_id, lines, available={pk: line.quantity_unshipped for pk, line in by_id.items()}
+    )
+    sequence = locked.shipments.count() + 1
+    shipment = Shipment.objects.create(
+        order=locked,
+        number=f"{locked.number}-S{sequence}",
+        carrier=carrier.strip()[:64],
+        tracking_number=tracking_number.strip()[:64],
+        tracking_url=tracking_url.strip()[:500],
+        created_by=acting_person(actor),
+        created_at=timezone.now(),
+    )
+    ShipmentLine.objects.bulk_create(
+        ShipmentLine(shipment=shipment, order_line=line, quantity=quantity)
+        for line, quantity in chosen
+    )
+    stock_consume(
+        lines=_stock_lines(chosen),
+        actor=actor,
+        reference=StockReference(SHIPMENT_REFERENCE, shipment.number),
+        holders=stock_holders(locked),
+    )
+    for line, quantity in chosen:
+        line.quantity_shipped += quantity
+    OrderLine.objects.bulk_update([line for line, _q in chosen], ["quantity_shipped"])
+    message = f"Shipment {shipment.number}: {_describe(chosen)}."
+    if shipment.tracking_number:
+        message += f" {shipment.carrier or 'Tracking'}: {shipment.tracking_number}."
+    if override:
+        message += f" Shipped unpaid: {override}"
+    _after_change(locked, OrderEventType.SHIPMENT, message, actor=actor, lines=list(by_id.values()))
+    transaction.on_commit(lambda: order_shipment_changed.send(Shipment, shipment=shipment))
+    return shipment
+
+
+def _after_change(
+    order: Order, event_type: str, message: str, *, actor: Actor, lines: list[OrderLine]
+) -> None:
+    """The lines' counters moved: the derived statuses follow, the timeline says from what."""
+    source = order.fulfilment_status
+    refresh_statuses(order, lines=lines)
+    record_event(
+        order,
+        event_type,
+        actor=actor,
+        message=message,
+        from_value=source,
+        to_value=order.fulfilment_status,
+    )
+
+
+def _lock_shipment(shipment: Shipment) -> tuple[Order, Shipment]:
+    order = lock_order(shipment.order)
+    try:
+        locked = order.shipments.select_for_update().get(pk=shipment.pk)
+    except Shipment.DoesNotExist:
+        raise NotFound("Shipment not found.") from None
+    return order, locked
+
+
+def _shipment_pairs(shipment: Shipment, by_id: dict[int, OrderLine]) -> list[tuple[OrderLine, int]]:
+    return [
+        (by_id[line.order_line_id], line.quantity)
+        for line in shipment.lines.all()
+        if line.order_line_id in by_id
+    ]
+
+
+@transaction.atomic
+def shipment_cancel(*, shipment: Shipment, actor: Actor, reason: str) -> Shipment:
+    """Undo a shipment that has not been delivered: its goods are allocated to the order again."""
+    order, locked = _lock_shipment(shipment)
+    require_capability(actor, order.store_id, Capability.FULFIL_ORDERS)
+    reason = require_reason(reason, action="cancelling a shipment")
+    if locked.status != ShipmentStatus.SHIPPED:
+        raise ApplicationError(
+            f"Shipment {locked.number} is {locked.get_status_display().lower()}; "
+            "only shipments on their way can be cancelled.",
+            code="shipment_not_cancellable",
+        )
+    by_id = lines_by_id(order)
+    pairs = _shipment_pairs(locked, by_id)
+    claimed = _returned_or_requested(order)
+    for line, quantity in pairs:
+        if line.quantity_shipped - quantity < claimed.get(line.pk, 0):
+            raise ApplicationError(
+                f"{line.sku}: units of this shipment are in a return; close the return first.",
+                code="shipment_in_return",
+            )
+    stock_unship(
+        lines=_stock_lines(pairs),
+        actor=actor,
+        reference=StockReference(SHIPMENT_REFERENCE, locked.number),
+        holders=stock_holders(order),
+    )
+    for line, quantity in pairs:
+        line.quantity_shipped -= quantity
+    OrderLine.objects.bulk_update([line for line, _q in pairs], ["quantity_shipped"])
+    locked.status = ShipmentStatus.CANCELLED
+    locked.cancelled_at = timezone.now()
+    locked.save(update_fields=["status", "cancelled_at"])
+    message = f"Shipment {locked.number} cancelled: {_describe(pairs)} back in stock. {reason}"
+    _after_change(order, OrderEventType.SHIPMENT, message, actor=actor, lines=list(by_id.values()))
+    shipment.status, shipment.cancelled_at = locked.status, locked.cancelled_at
+    return locked
+
+
+@transaction.atomic
+def shipment_deliver(*, shipment: Shipment, actor: Actor) -> Shipment:
+    order, locked = _lock_shipment(shipment)
+    require_capability(actor, order.store_id, Capability.FULFIL_ORDERS)
+    if locked.status != ShipmentStatus.SHIPPED:
+        raise ApplicationError(
+            f"Shipment {locked.number} is {locked.get_status_display().lower()}.",
+            code="shipment_not_deliverable",
+        )
+    by_id = lines_by_id(order)
+    pairs = _shipment_pairs(locked, by_id)
+    for line, quantity in pairs:
+        line.quantity_delivered += quantity
+    OrderLine.objects.bulk_update([line for line, _q in pairs], ["quantity_delivered"])
+    locked.status = ShipmentStatus.DELIVERED
+    locked.delivered_at = timezone.now()
+    locked.save(update_fields=["status", "delivered_at"])
+    message = f"Shipment {locked.number} delivered."
+    _after_change(order, OrderEventType.SHIPMENT, message, actor=actor, lines=list(by_id.values()))
+    transaction.on_commit(lambda: order_shipment_changed.send(Shipment, shipment=locked))
+    shipment.status, shipment.delivered_at = locked.status, locked.delivered_at
+    return locked
+
+
+def order_deliver_shipments(*, order: Order, actor: Actor) -> list[Shipment]:
+    """Mark every shipment of the order that is on its way delivered (the bulk action)."""
+    shipments = list(order.shipments.filter(status=ShipmentStatus.SHIPPED).order_by("pk"))
+    if not shipments:
+        raise ApplicationError(
+            f"Order {order.number} has no shipment on its way.", code="nothing_to_deliver"
+        )
+    return [shipment_deliver(shipment=shipment, actor=actor) for shipment in shipments]
+
+
+def _returned_or_requested(order: Order) -> dict[int, int]:
+    """Per line, units in returns that are not closed unreceived: taken back or on their way."""
+    rows = (
+        ReturnLine.objects.filter(order_return__order=order)
+        .exclude(order_return__status=ReturnStatus.CLOSED, order_return__received_at__isnull=True)
+        .values("order_line_id")
+        .annotate(units=Sum("quantity"))
+    )
+    return {row["order_line_id"]: row["units"] for row in rows}
+
+
+def _return_lines(
+    by_id: dict[int, OrderLine], order: Order, lines: list[ReturnLineInput]
+) -> list[tuple[OrderLine, int, str]]:
+    claimed = _returned_or_requested(order)
+    reasons = {}
+    for item in lines:
+        if item.reason not in ReturnReason.values:
+            raise ApplicationError(
+                f"Unknown return reason {item.reason!r}; use one of "
+                f"{', '.join(ReturnReason.values)}.",
+                code="invalid_reason",
+            )
+        reasons[item.line_id] = item.reason
+    chosen = resolve_quantities(
+        by_id,
+        [(item.line_id, item.quantity) for item in lines],
+        available={pk: line.quantity_shipped - claimed.get(pk, 0) for pk, line in by_id.items()},
+    )
+    return [(line, quantity, reasons[line.pk]) for line, quantity in chosen]
+
+
+@transaction.atomic
+def return_create(
+    *, order: Order, lines: list[ReturnLineInput], actor: Actor, note: str = ""
+) -> OrderReturn:
+    """Open a return of shipped units. Staff who fulfil orders may; so may the customer who
+    placed the order, within the store's return window after its last shipment."""
+    locked = lock_order(order)
+    _require_may_request_return(locked, actor)
+    by_id = lines_by_id(locked)
+    chosen = _return_lines(by_id, locked, lines)
+    sequence = locked.returns.count() + 1
+    order_return = OrderReturn.objects.create(
+        order=locked,
+        number=f"{locked.number}-R{sequence}",
+        customer_note=(note or "").strip()[:2000],
+        requested_by=acting_person(actor),
+        created_at=timezone.now(),
+    )
+    ReturnLine.objects.bulk_create(
+        ReturnLine(order_return=order_return, order_line=line, quantity=quantity, reason=reason)
+        for line, quantity, reason in chosen
+    )
+    described = ", ".join(
+        f"{quantity} × {line.sku} ({ReturnReason(reason).label})"
+        for line, quantity, reason in chosen
+    )
+    record_event(
+        locked,
+        OrderEventType.RETURN,
+        actor=actor,
+        message=f"Return {order_return.number} requested: {described}.",
+        to_value=ReturnStatus.REQUESTED,
+    )
+    return order_return
+
+
+def _require_may_request_return(order: Order, actor: Actor) -> None:
+    if isinstance(actor, SystemActor) or user_can(actor, order.store_id, Capability.FULFIL_ORDERS):
+        return
+    if not isinstance(actor, User) or order.customer_id != actor.pk:
+        require_capability(actor, order.store_id, Capability.FULFIL_ORDERS)
+    window = order.store.return_window_days
+    last_shipped = (
+        order.shipments.exclude(status=ShipmentStatus.CANCELLED)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if not window or last_shipped is None:
+        raise ApplicationError(
+            "This order cannot be returned online; contact the store.", code="return_not_allowed"
+        )
+    if (timezone.now() - last_shipped).days > window:
+        raise ApplicationError(
+            f"The return window of {window} days has passed.", code="return_window_passed"
+        )
+
+
+def _lock_return(order_return: OrderReturn) -> tuple[Order, OrderReturn]:
+    order = lock_order(order_return.order)
+    try:
+        locked = order.returns.select_for_update().get(pk=order_return.pk)
+    except OrderReturn.DoesNotExist:
+        raise NotFound("Return not found.") from None
+    return order, locked
+
+
+@transaction.atomic
+def return_receive(
+    *, order_return: OrderReturn, actor: Actor, decisions: dict[int, str] | None = None
+) -> OrderReturn:
+    """The goods arrived: each line restocked or written off (`decisions` by return line id;
+    a line without one keeps the decision it was given, or is restocked)."""
+    order, locked = _lock_return(order_return)
+    require_capability(actor, order.store_id, Capability.FULFIL_ORDERS)
+    if locked.status != ReturnStatus.REQUESTED:
+        raise ApplicationError(
+            f"Return {locked.number} is {locked.get_status_display().lower()} already.",
+            code="return_not_receivable",
+        )
+    return_lines = list(locked.lines.select_related("order_line"))
+    _decide(return_lines, decisions or {})
+    if any(line.decision == ReturnDecision.WRITE_OFF for line in return_lines):
+        require_capability(actor, order.store_id, Capability.WRITE_OFF)
+    ReturnLine.objects.bulk_update(return_lines, ["decision"])
+    by_id = lines_by_id(order)
+    _move_returned_stock(order, locked, return_lines, by_id, actor=actor)
+    for line in return_lines:
+        by_id[line.order_line_id].quantity_returned += line.quantity
+    OrderLine.objects.bulk_update(list(by_id.values()), ["quantity_returned"])
+    locked.status = ReturnStatus.RECEIVED
+    locked.received_at = timezone.now()
+    locked.save(update_fields=["status", "received_at"])
+    described = ", ".join(
+        f"{line.quantity} × {line.order_line.sku} {ReturnDecision(line.decision).label.lower()}"
+        for line in return_lines
+    )
+    message = f"Return {locked.number} received: {described}."
+    _after_change(order, OrderEventType.RETURN, message, actor=actor, lines=list(by_id.values()))
+    order_return.status, order_return.received_at = locked.status, locked.received_at
+    return locked
+
+
+def _decide(return_lines: list[ReturnLine], decisions: dict[int, str]) -> None:
+    unknown = set(decisions) - {line.pk for line in return_lines}
+    if unknown:
+        raise ApplicationError(
+            f"Not lines of this return: {', '.join(map(str, sorted(unknown)))}.",
+            code="unknown_line",
+        )
+    for line in return_lines:
+        decision = decisions.get(line.pk) or line.decision or ReturnDecision.RESTOCK
+        if decision not in ReturnDecision.values:
+            raise ApplicationError(
+                f"Decide restock or write_off for {line.order_line.sku}.", code="invalid_decision"
+            )
+        line.decision = decision
+
+
+def _move_returned_stock(
+    order: Order,
+    order_return: OrderReturn,
+    return_lines: list[ReturnLine],
+    by_id: dict[int, OrderLine],
+    *,
+    actor: Actor,
+) -> None:
+    reference = StockReference(RETURN_REFERENCE, order_return.number)
+    holders = stock_holders(order)
+    for decision, move in (
+        (ReturnDecision.RESTOCK, stock_restock),
+        (ReturnDecision.WRITE_OFF, stock_write_off_returned),
+    ):
+        stock_lines = [
+            (by_id[line.order_line_id].variant_id, line.quantity)
+            for line in return_lines
+            if line.decision == decision and by_id[line.order_line_id].variant_id
+        ]
+        if stock_lines:
+            move(lines=stock_lines, actor=actor, reference=reference, holders=holders)
+
+
+@transaction.atomic
+def return_close(*, order_return: OrderReturn, actor: Actor, note: str = "") -> OrderReturn:
+    """Close a return: after a refund (apps/orders/payments.py), without one, or, never
+    received, declined (its units may be returned again)."""
+    order, locked = _lock_return(order_return)
+    require_capability(actor, order.store_id, Capability.MANAGE_ORDERS)
+    if locked.status == ReturnStatus.CLOSED:
+        raise ApplicationError(f"Return {locked.number} is closed already.", code="return_closed")
+    if locked.status == ReturnStatus.REQUESTED:
+        note = require_reason(note, action="declining a return that never arrived")
+    refunded = locked.refunds.exists()
+    locked.status = ReturnStatus.CLOSED
+    locked.closed_at = timezone.now()
+    locked.close_reason = (note or "").strip()[:500]
+    locked.save(update_fields=["status", "closed_at", "close_reason"])
+    outcome = "refunded" if refunded else "not refunded"
+    if locked.received_at is None:
+        outcome = "declined, never received"
+    message = f"Return {locked.number} closed ({outcome})."
+    if locked.close_reason:
+        message += f" {locked.close_reason}"
+    record_event(
+        order, OrderEventType.RETURN, actor=actor, message=message, to_value=ReturnStatus.CLOSED
+    )
+    order_return.status, order_return.closed_at = locked.status, locked.closed_at
+    return locked
