@@ -184,11 +184,16 @@ def _default_amount(
     """Without an amount: a refund pays back its lines (or everything refundable), a void ends
     the open authorisation, a capture or authorisation covers what is still due."""
     if kind == PaymentKind.REFUND:
-        amount = sum((value for _l, _q, value in refund_lines), Decimal("0.00"))
-        return amount if refund_lines else totals.refundable
-    amount = totals.open_authorisation if kind == PaymentKind.VOID else totals.balance
+        lines_value = sum((value for _l, _q, value in refund_lines), Decimal("0.00"))
+        amount = lines_value if refund_lines else totals.refundable
+    elif kind == PaymentKind.VOID:
+        amount = totals.open_authorisation
+    else:
+        amount = totals.balance
     if amount <= 0:
-        raise ApplicationError("Nothing is due: give an amount.", code="invalid_amount")
+        raise ApplicationError(
+            "Nothing is left for this: give an amount.", code="nothing_to_record"
+        )
     return amount
 
 

@@ -6,6 +6,7 @@ idempotency key yields one order."""
 import random
 import threading
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -17,12 +18,16 @@ from apps.core.errors import ApplicationError
 from apps.inventory.models import Stock
 from apps.inventory.order_stock import InsufficientStock
 from apps.inventory.tests.factories import receive
-from apps.orders.models import Order, OrderLine
+from apps.orders.fulfilment import shipment_create
+from apps.orders.models import Order, OrderLine, Payment, PaymentKind
+from apps.orders.payments import payment_record
 from apps.orders.services import OrderLineInput, order_place, order_transition
-from apps.orders.tests.factories import ADDRESS
+from apps.orders.statuses import PaymentStatus
+from apps.orders.tests.factories import ADDRESS, pay
 from apps.orders.transitions import ALLOCATING_STATUSES, OrderStatus
 from apps.stores.models import Store
 from apps.stores.roles import Role
+from apps.stores.scoping import SYSTEM
 from apps.stores.tests.factories import StoreFactory, staff_member
 from apps.users.models import User
 from apps.users.tests.factories import UserFactory
@@ -118,7 +123,12 @@ def test_many_threads_racing_for_a_few_units_never_oversell():
             outcome["placed"] += 1
             # Every other order is cancelled at once, handing its units back mid-race.
             if attempt % 2:
-                order_transition(order=order, to_status=OrderStatus.CANCELLED, actor=manager)
+                order_transition(
+                    order=order,
+                    to_status=OrderStatus.CANCELLED,
+                    actor=manager,
+                    message="Customer called",
+                )
                 outcome["cancelled"] += 1
         return outcome
 
@@ -198,6 +208,7 @@ def test_two_staff_cancelling_the_same_order_release_once():
             order=Order.objects.get(pk=order_id),
             to_status=OrderStatus.CANCELLED,
             actor=User.objects.get(pk=managers[index]),
+            message="Duplicate order",
         )
 
     results = run_concurrently(2, cancel)
@@ -208,3 +219,72 @@ def test_two_staff_cancelling_the_same_order_release_once():
     stock = Stock.objects.get(variant=variant)
     assert (stock.on_hand, stock.allocated) == (5, 0)
     assert_ledger_clean()
+
+
+def _paid_confirmed_order(store, variant, quantity):
+    clerk = staff_member(store, Role.CLERK)
+    order = place(store.pk, UserFactory().pk, [(variant.pk, quantity)])[0]
+    order_transition(order=order, to_status=OrderStatus.CONFIRMED, actor=clerk)
+    pay(order)
+    return order, clerk
+
+
+def test_two_shipments_of_the_last_unshipped_unit_exactly_one_succeeds():
+    store = StoreFactory()
+    variant = make_variant(store)
+    receive(variant, 5)
+    order, clerk = _paid_confirmed_order(store, variant, 3)
+    line = order.lines.get()
+    shipment_create(order=order, lines=[(line.pk, 2)], actor=clerk)
+    clerks = [staff_member(store, Role.CLERK).pk for _ in range(2)]
+
+    def ship(index: int):
+        return shipment_create(
+            order=Order.objects.get(pk=order.pk),
+            lines=[(line.pk, 1)],
+            actor=User.objects.get(pk=clerks[index]),
+        )
+
+    results = run_concurrently(2, ship)
+
+    assert sorted(kind for kind, _ in results) == ["error", "ok"]
+    error = next(value for kind, value in results if kind == "error")
+    assert isinstance(error, ApplicationError) and error.code == "quantity_exceeded"
+    line.refresh_from_db()
+    assert line.quantity_shipped == 3
+    stock = Stock.objects.get(variant=variant)
+    assert (stock.on_hand, stock.allocated) == (2, 0)
+    assert_ledger_clean()
+
+
+def test_two_refunds_of_the_last_captured_amount_exactly_one_succeeds():
+    store = StoreFactory()
+    variant = make_variant(store, price="20.00")
+    receive(variant, 5)
+    order, _clerk = _paid_confirmed_order(store, variant, 1)
+    managers = [staff_member(store, Role.MANAGER).pk for _ in range(2)]
+    first_part = order.total - Decimal("5.00")
+    payment_record(
+        order=order, kind=PaymentKind.REFUND, amount=first_part, actor=SYSTEM, note="Partial"
+    )
+
+    def refund(index: int):
+        return payment_record(
+            order=Order.objects.get(pk=order.pk),
+            kind=PaymentKind.REFUND,
+            amount=Decimal("5.00"),
+            actor=User.objects.get(pk=managers[index]),
+            note=f"Goodwill {index}",
+        )
+
+    results = run_concurrently(2, refund)
+
+    assert sorted(kind for kind, _ in results) == ["error", "ok"]
+    error = next(value for kind, value in results if kind == "error")
+    assert isinstance(error, ApplicationError) and error.code == "refund_exceeds_captured"
+    refunded = Payment.objects.filter(order=order, kind=PaymentKind.REFUND).aggregate(
+        total=Sum("amount")
+    )["total"]
+    assert refunded == order.total
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.REFUNDED
