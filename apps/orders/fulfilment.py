@@ -419,9 +419,10 @@ def _move_returned_stock(
         (ReturnDecision.WRITE_OFF, stock_write_off_returned),
     ):
         stock_lines = [
-            (by_id[line.order_line_id].variant_id, line.quantity)
+            (variant_id, line.quantity)
             for line in return_lines
-            if line.decision == decision and by_id[line.order_line_id].variant_id
+            if line.decision == decision
+            and (variant_id := by_id[line.order_line_id].variant_id) is not None
         ]
         if stock_lines:
             move(lines=stock_lines, actor=actor, reference=reference, holders=holders)
