@@ -19,12 +19,6 @@ from apps.core.errors import ApplicationError
 from apps.inventory.models import Stock
 from apps.inventory.tables import STOCK_EXPORT_COLUMNS, stock_export_rows
 from apps.orders.models import Order, OrderLine
-from apps.orders.tables import (
-    ORDER_EXPORT_COLUMNS,
-    ORDER_LINE_EXPORT_COLUMNS,
-    order_export_rows,
-    order_line_export_rows,
-)
 from apps.stores.models import Store
 from apps.stores.roles import Capability
 from apps.stores.scoping import (
@@ -37,6 +31,12 @@ from apps.stores.scoping import (
 from apps.transfer import blobs, exporting
 from apps.transfer.changelists import order_changelist_queryset
 from apps.transfer.models import ExportJob, ExportKind, FileFormat, JobStatus
+from apps.transfer.order_tables import (
+    ORDER_EXPORT_COLUMNS,
+    ORDER_LINE_EXPORT_COLUMNS,
+    order_export_rows,
+    order_line_export_rows,
+)
 from apps.transfer.services.jobs import JobProgress, job_fail
 from apps.users.models import User
 

@@ -25,6 +25,10 @@ BAD_FILTERS = [
     ("status=nonsense", "Value 'nonsense' is not a valid choice."),
     ("status__exact=nonsense", "Value 'nonsense' is not a valid choice."),
     ("payment_status__in=paid,nonsense", "Value 'nonsense' is not a valid choice."),
+    # Shipped is a fulfilment status now, no longer a status of the sale.
+    ("status__exact=shipped", "Value 'shipped' is not a valid choice."),
+    ("fulfilment_status__exact=nonsense", "Value 'nonsense' is not a valid choice."),
+    ("fulfilment_status__in=shipped,paid", "Value 'paid' is not a valid choice."),
     ("placed_at__gte=notadate", "“notadate” value has an invalid format."),
     ("store=abc", "“abc” value must be an integer."),
     (f"store={HUGE_ID}", "Ensure this value is less than or equal to"),
