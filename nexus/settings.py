@@ -337,7 +337,13 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "apps.orders.transitions.OrderStatus",
+        "FulfilmentStatusEnum": "apps.orders.statuses.FulfilmentStatus",
         "PaymentStatusEnum": "apps.orders.statuses.PaymentStatus",
+        "ShipmentStatusEnum": "apps.orders.models.ShipmentStatus",
+        "ReturnStatusEnum": "apps.orders.models.ReturnStatus",
+        "ReturnReasonEnum": "apps.orders.models.ReturnReason",
+        "ReturnDecisionEnum": "apps.orders.models.ReturnDecision",
+        "PaymentKindEnum": "apps.orders.models.PaymentKind",
         "ProductStatusEnum": "apps.catalog.models.ProductStatus",
     },
 }

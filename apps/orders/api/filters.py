@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from apps.orders.models import Order, OrderLine
-from apps.orders.statuses import PaymentStatus
+from apps.orders.statuses import FulfilmentStatus, PaymentStatus
 from apps.orders.transitions import OrderStatus
 from apps.stores.api.filters import store_id_filter
 
@@ -26,6 +26,7 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
 class StaffOrderFilter(django_filters.FilterSet):
     store = store_id_filter()
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
+    fulfilment_status = django_filters.ChoiceFilter(choices=FulfilmentStatus.choices)
     payment_status = django_filters.ChoiceFilter(choices=PaymentStatus.choices)
     placed_after = UtcDateTimeFilter(
         field_name="placed_at", lookup_expr="gte", label=_("Placed at or after")

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from apps.orders.api import views
+from apps.orders.api import after_sale_views, edit_views, views
+
+STAFF_ORDER = "staff/orders/<str:number>/"
 
 urlpatterns = [
     path("orders/", views.CustomerOrderListView.as_view(), name="order-list"),
@@ -10,15 +12,66 @@ urlpatterns = [
         views.CustomerOrderCancelView.as_view(),
         name="order-cancel",
     ),
-    path("staff/orders/", views.StaffOrderListView.as_view(), name="staff-order-list"),
     path(
-        "staff/orders/<str:number>/",
-        views.StaffOrderDetailView.as_view(),
-        name="staff-order-detail",
+        "orders/<str:number>/returns/",
+        after_sale_views.CustomerReturnCreateView.as_view(),
+        name="order-return-create",
     ),
+    path("staff/orders/", views.StaffOrderListView.as_view(), name="staff-order-list"),
+    path(STAFF_ORDER, views.StaffOrderDetailView.as_view(), name="staff-order-detail"),
     path(
-        "staff/orders/<str:number>/transition/",
+        f"{STAFF_ORDER}transition/",
         views.StaffOrderTransitionView.as_view(),
         name="staff-order-transition",
+    ),
+    path(
+        f"{STAFF_ORDER}shipments/",
+        after_sale_views.StaffShipmentListView.as_view(),
+        name="staff-order-shipments",
+    ),
+    path(
+        f"{STAFF_ORDER}shipments/<str:shipment_number>/cancel/",
+        after_sale_views.StaffShipmentCancelView.as_view(),
+        name="staff-order-shipment-cancel",
+    ),
+    path(
+        f"{STAFF_ORDER}shipments/<str:shipment_number>/deliver/",
+        after_sale_views.StaffShipmentDeliverView.as_view(),
+        name="staff-order-shipment-deliver",
+    ),
+    path(
+        f"{STAFF_ORDER}returns/",
+        after_sale_views.StaffReturnListView.as_view(),
+        name="staff-order-returns",
+    ),
+    path(
+        f"{STAFF_ORDER}returns/<str:return_number>/receive/",
+        after_sale_views.StaffReturnReceiveView.as_view(),
+        name="staff-order-return-receive",
+    ),
+    path(
+        f"{STAFF_ORDER}returns/<str:return_number>/close/",
+        after_sale_views.StaffReturnCloseView.as_view(),
+        name="staff-order-return-close",
+    ),
+    path(
+        f"{STAFF_ORDER}payments/",
+        after_sale_views.StaffPaymentListView.as_view(),
+        name="staff-order-payments",
+    ),
+    path(
+        f"{STAFF_ORDER}lines/",
+        edit_views.StaffOrderLineAddView.as_view(),
+        name="staff-order-line-add",
+    ),
+    path(
+        f"{STAFF_ORDER}lines/<int:line_id>/",
+        edit_views.StaffOrderLineView.as_view(),
+        name="staff-order-line",
+    ),
+    path(
+        f"{STAFF_ORDER}address/",
+        edit_views.StaffOrderAddressView.as_view(),
+        name="staff-order-address",
     ),
 ]

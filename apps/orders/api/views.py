@@ -1,6 +1,5 @@
 """Order endpoints: customers place and follow their own orders; staff work the queue."""
 
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -13,6 +12,16 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from apps.core.api.schema import error_response
+from apps.orders.api.common import (
+    CUSTOMER_TAGS,
+    NUMBER_PARAMETER,
+    STAFF_TAGS,
+    get_by_number,
+    staff_order,
+    staff_order_answer,
+    staff_order_detail,
+    staff_order_list,
+)
 from apps.orders.api.filters import StaffOrderFilter
 from apps.orders.api.serializers import (
     CustomerOrderSerializer,
@@ -22,12 +31,7 @@ from apps.orders.api.serializers import (
     StaffOrderListSerializer,
 )
 from apps.orders.models import Order
-from apps.orders.selectors import (
-    order_detail_for_customer,
-    order_detail_queryset,
-    order_list_for_customer,
-    order_list_for_staff,
-)
+from apps.orders.selectors import order_detail_for_customer, order_list_for_customer
 from apps.orders.services import (
     OrderLineInput,
     order_cancel_by_customer,
@@ -36,21 +40,8 @@ from apps.orders.services import (
 )
 from apps.stores.api.permissions import IsStoreStaff
 
-CUSTOMER_TAGS = ["orders"]
-STAFF_TAGS = ["staff: orders"]
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-
-NUMBER_PARAMETER = OpenApiParameter(
-    "number", OpenApiTypes.STR, OpenApiParameter.PATH, description="Order number, e.g. ACME-100042."
-)
-
-
-def _get_by_number(queryset, number):
-    order = queryset.filter(number=number).first()
-    if order is None:
-        raise Http404
-    return order
 
 
 @extend_schema_view(get=extend_schema(tags=CUSTOMER_TAGS, summary="Your orders, newest first"))
@@ -120,7 +111,7 @@ class CustomerOrderListView(generics.ListCreateAPIView):
 @extend_schema_view(
     get=extend_schema(
         tags=CUSTOMER_TAGS,
-        summary="One of your orders with its lines and timeline",
+        summary="One of your orders with its lines, shipments, returns and timeline",
         parameters=[NUMBER_PARAMETER],
     )
 )
@@ -131,7 +122,7 @@ class CustomerOrderDetailView(generics.GenericAPIView):
     def get(self, request, number):
         return Response(
             CustomerOrderSerializer(
-                _get_by_number(order_detail_for_customer(customer=request.user), number)
+                get_by_number(order_detail_for_customer(customer=request.user), number)
             ).data
         )
 
@@ -143,14 +134,15 @@ class CustomerOrderCancelView(generics.GenericAPIView):
     @extend_schema(
         tags=CUSTOMER_TAGS,
         summary="Cancel one of your orders",
-        description="Allowed while the order is pending or confirmed (`can_cancel`); the "
-        "allocated stock is released.",
+        description="Allowed while the order is pending or confirmed and nothing of it has "
+        "shipped (`can_cancel`); the allocated stock is released. Once goods are on their "
+        "way, request a return instead.",
         parameters=[NUMBER_PARAMETER],
         request=None,
         responses={200: CustomerOrderSerializer},
     )
     def post(self, request, number):
-        order = _get_by_number(order_list_for_customer(customer=request.user), number)
+        order = get_by_number(order_list_for_customer(customer=request.user), number)
         order_cancel_by_customer(order=order, customer=request.user)
         order = order_detail_for_customer(customer=request.user).get(pk=order.pk)
         return Response(CustomerOrderSerializer(order).data)
@@ -163,8 +155,9 @@ class CustomerOrderCancelView(generics.GenericAPIView):
     get=extend_schema(
         tags=STAFF_TAGS,
         summary="Orders of your stores",
-        description="Filter by store, status, payment status, placing time; search by number, "
-        "email or SKU.",
+        description="Each with its shipments, returns, payment records and their sums. "
+        "Filter by store, status, fulfilment status, payment status, placing time; search by "
+        "number, email or SKU.",
     )
 )
 class StaffOrderListView(generics.ListAPIView):
@@ -173,13 +166,15 @@ class StaffOrderListView(generics.ListAPIView):
     filterset_class = StaffOrderFilter
 
     def get_queryset(self):
-        return order_list_for_staff(user=self.request.user).order_by("-placed_at", "-id")
+        return staff_order_list(self.request.user).order_by("-placed_at", "-id")
 
 
 @extend_schema_view(
     get=extend_schema(
         tags=STAFF_TAGS,
-        summary="One order of your stores, with lines, timeline and the allowed transitions",
+        summary="One order of your stores, with everything that happened to it",
+        description="Lines, shipments, returns, payment records and their sums, the timeline "
+        "and the transitions your role allows.",
         parameters=[NUMBER_PARAMETER],
     )
 )
@@ -188,7 +183,7 @@ class StaffOrderDetailView(generics.GenericAPIView):
     serializer_class = StaffOrderDetailSerializer
 
     def get(self, request, number):
-        order = _get_by_number(order_detail_queryset(user=request.user), number)
+        order = get_by_number(staff_order_detail(request.user), number)
         return Response(StaffOrderDetailSerializer(order, context={"request": request}).data)
 
 
@@ -198,17 +193,25 @@ class StaffOrderTransitionView(generics.GenericAPIView):
 
     @extend_schema(
         tags=STAFF_TAGS,
-        summary="Move an order along its lifecycle",
-        description="Confirm, ship (with a tracking number), deliver, cancel or return. The "
-        "transition table and your role decide; stock follows automatically.",
+        summary="Confirm or cancel an order",
+        description="The transition table and your role decide (`allowed_transitions` on the "
+        "order). Cancelling needs a `reason` (else 400 `reason_required`), releases the "
+        "allocated stock and is refused while shipments are on their way or delivered "
+        "(`order_has_shipments`): cancel them or take the goods back with a return. "
+        "Shipping and delivery are shipments (`.../shipments/`).",
         parameters=[NUMBER_PARAMETER],
         request=OrderTransitionInputSerializer,
-        responses={200: StaffOrderDetailSerializer, 409: error_response(409)},
+        responses={200: StaffOrderDetailSerializer},
     )
     def post(self, request, number):
-        order = _get_by_number(order_list_for_staff(user=request.user), number)
+        order = staff_order(request, number)
         data = OrderTransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        order_transition(order=order, actor=request.user, **data.validated_data)
-        order = _get_by_number(order_detail_queryset(user=request.user), number)
-        return Response(StaffOrderDetailSerializer(order, context={"request": request}).data)
+        values = data.validated_data
+        order_transition(
+            order=order,
+            to_status=values["to_status"],
+            actor=request.user,
+            message=values.get("reason", ""),
+        )
+        return staff_order_answer(request, order)

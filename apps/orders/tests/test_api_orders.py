@@ -230,8 +230,10 @@ def test_customer_order_list_query_count_does_not_grow(shop, page_size, django_a
     for _ in range(20):
         place_order(store, [(variant, 1)], customer=ann)
     client = client_for(ann)
-    # user, count, orders (with store), lines, events
-    with django_assert_num_queries(5):
+    # user, count, orders (with store), lines, shipments, returns, payments, events (the
+    # records of shipments and returns are fetched when there are any: see
+    # test_api_after_sale_reads.py)
+    with django_assert_num_queries(8):
         response = client.get(f"/api/v1/orders/?page_size={page_size}")
     assert len(response.json()["results"]) == page_size
 
@@ -283,33 +285,44 @@ def test_staff_order_filters(two_shops):
     assert sorted(numbers("payment_status=unpaid&placed_after=2000-01-01T00:00:00Z")) == both
     assert numbers("payment_status=paid") == []
     assert numbers("placed_before=2000-01-01T00:00:00Z") == []
-    assert client.get("/api/v1/staff/orders/?status=lost").status_code == 400
+    assert sorted(numbers("status=pending&fulfilment_status=unfulfilled")) == both
+    assert numbers("fulfilment_status=partially_shipped") == []
+    for query in ("status=lost", "status=shipped", "fulfilment_status=lost"):
+        assert client.get(f"/api/v1/staff/orders/?{query}").status_code == 400
 
 
-def test_staff_transition_with_tracking_number(two_shops):
+def test_staff_transitions_confirm_and_cancel_with_a_reason(two_shops):
     alpha, _beta, orders = two_shops
-    clerk = staff_member(alpha, Role.CLERK)
-    client = client_for(clerk)
+    clerk, manager = staff_member(alpha, Role.CLERK), staff_member(alpha, Role.MANAGER)
     number = orders["alpha"].number
-    detail = client.get(f"/api/v1/staff/orders/{number}/").json()
-    assert [t["to_status"] for t in detail["allowed_transitions"]] == ["confirmed"]
-    assert (
-        client.post(
-            f"/api/v1/staff/orders/{number}/transition/", {"to_status": "confirmed"}
-        ).json()["status"]
-        == "confirmed"
+    url = f"/api/v1/staff/orders/{number}/transition/"
+    detail = client_for(clerk).get(f"/api/v1/staff/orders/{number}/").json()
+    assert detail["allowed_transitions"] == [
+        {"to_status": "confirmed", "label": "Confirm", "destructive": False}
+    ]
+    confirmed = client_for(clerk).post(url, {"to_status": "confirmed"})
+    assert confirmed.status_code == 200
+    assert (confirmed.json()["status"], confirmed.json()["timeline"][0]["actor"]) == (
+        "confirmed",
+        clerk.email,
     )
-    shipped = client.post(
-        f"/api/v1/staff/orders/{number}/transition/",
-        {"to_status": "shipped", "tracking_number": "TRACK-1"},
-    )
-    assert shipped.status_code == 200
-    body = shipped.json()
-    assert (body["status"], body["tracking_number"]) == ("shipped", "TRACK-1")
-    assert body["timeline"][0]["actor"] == clerk.email
-    illegal = client.post(f"/api/v1/staff/orders/{number}/transition/", {"to_status": "pending"})
+    manager_client = client_for(manager)
+    allowed = manager_client.get(f"/api/v1/staff/orders/{number}/").json()["allowed_transitions"]
+    assert allowed == [{"to_status": "cancelled", "label": "Cancel", "destructive": True}]
+    unexplained = manager_client.post(url, {"to_status": "cancelled", "reason": "  "})
+    assert unexplained.status_code == 400
+    assert unexplained.json()["error"]["code"] == "reason_required"
+    orders["alpha"].refresh_from_db()
+    assert orders["alpha"].status == "confirmed"
+    cancelled = manager_client.post(url, {"to_status": "cancelled", "reason": "Customer called"})
+    assert cancelled.status_code == 200
+    body = cancelled.json()
+    assert body["status"] == "cancelled"
+    assert body["timeline"][0]["message"].startswith("Customer called")
+    illegal = manager_client.post(url, {"to_status": "pending"})
     assert illegal.status_code == 400
     assert illegal.json()["error"]["code"] == "illegal_transition"
+    assert manager_client.post(url, {"to_status": "shipped"}).status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -325,7 +338,9 @@ def test_staff_transition_role_rules(two_shops, role, to_status, allowed):
     alpha, _beta, orders = two_shops
     client = client_for(staff_member(alpha, role))
     number = orders["alpha"].number
-    response = client.post(f"/api/v1/staff/orders/{number}/transition/", {"to_status": to_status})
+    response = client.post(
+        f"/api/v1/staff/orders/{number}/transition/", {"to_status": to_status, "reason": "test"}
+    )
     assert response.status_code == (200 if allowed else 403)
     if not allowed:
         assert response.json()["error"]["code"] == "permission_denied"
@@ -341,8 +356,8 @@ def test_staff_order_list_query_count_does_not_grow(page_size, django_assert_num
     for _ in range(20):
         place_order(store, [(variant, 1)])
     client = client_for(staff_member(store, Role.OWNER))
-    # user, memberships, count, orders
-    with django_assert_num_queries(4):
+    # user, memberships, count, orders, lines, shipments, returns, payments
+    with django_assert_num_queries(8):
         response = client.get(f"/api/v1/staff/orders/?page_size={page_size}")
     assert len(response.json()["results"]) == page_size
 
@@ -387,8 +402,9 @@ def test_staff_order_detail_query_count_does_not_grow(line_count, django_assert_
     for _ in range(line_count):
         order_add_note(order=order, actor=owner, message="checked")
     client = client_for(owner)
-    # user, memberships, order (with store and customer), lines, events (with actor)
-    with django_assert_num_queries(5):
+    # user, memberships, order (with store and customer), lines, shipments, returns,
+    # payments, events (with actor)
+    with django_assert_num_queries(8):
         response = client.get(f"/api/v1/staff/orders/{order.number}/")
     body = response.json()
     assert len(body["lines"]) == line_count
