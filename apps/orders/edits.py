@@ -13,9 +13,9 @@ from apps.catalog.models import ProductStatus, ProductVariant
 from apps.core.errors import ApplicationError
 from apps.core.money import CENT
 from apps.inventory.order_stock import stock_allocate, stock_release
+from apps.orders.event_texts import Part, money, part
 from apps.orders.models import Order, OrderEventType, OrderLine
 from apps.orders.order_state import (
-    amount_text,
     lines_by_id,
     lock_order,
     order_reference,
@@ -67,7 +67,7 @@ def _quantity(quantity: Any) -> int:
     return quantity
 
 
-def _retotal(order: Order, actor: Actor, change: str) -> None:
+def _retotal(order: Order, actor: Actor, change: Part) -> None:
     """New totals from the lines as they are now, then the timeline entry naming the change."""
     lines = list(order.lines.all())
     before = order.total
@@ -75,15 +75,20 @@ def _retotal(order: Order, actor: Actor, change: str) -> None:
     order.shipping_total, order.total = order_totals(store=order.store, subtotal=order.subtotal)
     order.save(update_fields=["subtotal", "shipping_total", "total", "updated_at"])
     refresh_statuses(order, lines=lines)
-    message = f"{change} Total {amount_text(before, order.currency)} → " + amount_text(
-        order.total, order.currency
-    )
+    parts = [
+        change,
+        part(
+            "total_changed",
+            before=money(before, order.currency),
+            after=money(order.total, order.currency),
+        ),
+    ]
     balance = payment_totals(order).balance
     if balance > 0 and before != order.total:
-        message += f"; due {amount_text(balance, order.currency)}"
+        parts.append(part("balance_due", amount=money(balance, order.currency)))
     elif balance < 0:
-        message += f"; to refund {amount_text(-balance, order.currency)}"
-    record_event(order, OrderEventType.EDIT, actor=actor, message=message + ".")
+        parts.append(part("balance_to_refund", amount=money(-balance, order.currency)))
+    record_event(order, OrderEventType.EDIT, actor=actor, parts=parts)
 
 
 def _move_allocation(order: Order, variant_id: int, delta: int, actor: Actor) -> None:
@@ -112,7 +117,7 @@ def order_line_set_quantity(*, order: Order, line_id: int, quantity: int, actor:
     # The line keeps the price it was sold at; only the quantity changes.
     line.line_total = (line.unit_price * quantity).quantize(CENT)
     line.save(update_fields=["quantity", "line_total"])
-    _retotal(locked, actor, f"{line.sku}: {before} → {quantity}.")
+    _retotal(locked, actor, part("quantity_changed", sku=line.sku, before=before, after=quantity))
     return locked
 
 
@@ -128,7 +133,7 @@ def order_line_remove(*, order: Order, line_id: int, actor: Actor) -> Order:
     assert line.variant_id is not None
     _move_allocation(locked, line.variant_id, -line.quantity, actor)
     line.delete()
-    _retotal(locked, actor, f"{line.sku}: {line.quantity} → removed.")
+    _retotal(locked, actor, part("line_removed", sku=line.sku, before=line.quantity))
     return locked
 
 
@@ -151,7 +156,7 @@ def order_line_add(*, order: Order, variant_id: int, quantity: int, actor: Actor
         )
     stock_allocate(lines=[(variant.pk, quantity)], actor=actor, reference=order_reference(locked))
     line = OrderLine.objects.create(order=locked, **price_line(variant, quantity)._asdict())
-    _retotal(locked, actor, f"{variant.sku}: added {quantity}.")
+    _retotal(locked, actor, part("line_added", sku=variant.sku, after=quantity))
     return line
 
 
@@ -177,7 +182,7 @@ def order_change_address(*, order: Order, address: dict[str, Any], actor: Actor)
         locked,
         OrderEventType.EDIT,
         actor=actor,
-        message=f"Shipping address: {one_line(before)} → {one_line(cleaned)}.",
+        parts=[part("address_changed", before=one_line(before), after=one_line(cleaned))],
     )
     order.shipping_address = cleaned
     return locked

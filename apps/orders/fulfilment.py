@@ -20,6 +20,7 @@ from apps.inventory.order_stock import (
     stock_unship,
     stock_write_off_returned,
 )
+from apps.orders.event_texts import Part, items, part
 from apps.orders.models import (
     Order,
     OrderEventType,
@@ -65,8 +66,8 @@ class ReturnLineInput:
     reason: str = ReturnReason.OTHER
 
 
-def _describe(pairs: list[tuple[OrderLine, int]]) -> str:
-    return ", ".join(f"{quantity} × {line.sku}" for line, quantity in pairs)
+def _items(pairs: list[tuple[OrderLine, int]]) -> list:
+    return items((quantity, line.sku) for line, quantity in pairs)
 
 
 def _stock_lines(pairs: list[tuple[OrderLine, int]]) -> list[tuple[int, int]]:
@@ -137,18 +138,24 @@ def shipment_create(
     for line, quantity in chosen:
         line.quantity_shipped += quantity
     OrderLine.objects.bulk_update([line for line, _q in chosen], ["quantity_shipped"])
-    message = f"Shipment {shipment.number}: {_describe(chosen)}."
+    parts = [part("shipment_created", shipment=shipment.number, items=_items(chosen))]
     if shipment.tracking_number:
-        message += f" {shipment.carrier or 'Tracking'}: {shipment.tracking_number}."
+        parts.append(part("tracking", carrier=shipment.carrier, tracking=shipment.tracking_number))
     if override:
-        message += f" Shipped unpaid: {override}"
-    _after_change(locked, OrderEventType.SHIPMENT, message, actor=actor, lines=list(by_id.values()))
+        parts.append(part("shipped_unpaid", reason=override))
+    _after_change(locked, OrderEventType.SHIPMENT, parts, actor=actor, lines=list(by_id.values()))
     transaction.on_commit(lambda: order_shipment_changed.send(Shipment, shipment=shipment))
     return shipment
 
 
 def _after_change(
-    order: Order, event_type: str, message: str, *, actor: Actor, lines: list[OrderLine]
+    order: Order,
+    event_type: str,
+    parts: list[Part],
+    *,
+    actor: Actor,
+    lines: list[OrderLine],
+    message: str = "",
 ) -> None:
     """The lines' counters moved: the derived statuses follow, the timeline says from what."""
     source = order.fulfilment_status
@@ -157,6 +164,7 @@ def _after_change(
         order,
         event_type,
         actor=actor,
+        parts=parts,
         message=message,
         from_value=source,
         to_value=order.fulfilment_status,
@@ -213,8 +221,14 @@ def shipment_cancel(*, shipment: Shipment, actor: Actor, reason: str) -> Shipmen
     locked.status = ShipmentStatus.CANCELLED
     locked.cancelled_at = timezone.now()
     locked.save(update_fields=["status", "cancelled_at"])
-    message = f"Shipment {locked.number} cancelled: {_describe(pairs)} back in stock. {reason}"
-    _after_change(order, OrderEventType.SHIPMENT, message, actor=actor, lines=list(by_id.values()))
+    _after_change(
+        order,
+        OrderEventType.SHIPMENT,
+        [part("shipment_cancelled", shipment=locked.number, items=_items(pairs))],
+        actor=actor,
+        lines=list(by_id.values()),
+        message=reason,
+    )
     shipment.status, shipment.cancelled_at = locked.status, locked.cancelled_at
     return locked
 
@@ -236,8 +250,13 @@ def shipment_deliver(*, shipment: Shipment, actor: Actor) -> Shipment:
     locked.status = ShipmentStatus.DELIVERED
     locked.delivered_at = timezone.now()
     locked.save(update_fields=["status", "delivered_at"])
-    message = f"Shipment {locked.number} delivered."
-    _after_change(order, OrderEventType.SHIPMENT, message, actor=actor, lines=list(by_id.values()))
+    _after_change(
+        order,
+        OrderEventType.SHIPMENT,
+        [part("shipment_delivered", shipment=locked.number)],
+        actor=actor,
+        lines=list(by_id.values()),
+    )
     transaction.on_commit(lambda: order_shipment_changed.send(Shipment, shipment=locked))
     shipment.status, shipment.delivered_at = locked.status, locked.delivered_at
     return locked
@@ -307,15 +326,15 @@ def return_create(
         ReturnLine(order_return=order_return, order_line=line, quantity=quantity, reason=reason)
         for line, quantity, reason in chosen
     )
-    described = ", ".join(
-        f"{quantity} × {line.sku} ({ReturnReason(reason).label})"
-        for line, quantity, reason in chosen
+    requested = items(
+        ((quantity, line.sku) for line, quantity, _reason in chosen),
+        {line.sku: reason for line, _quantity, reason in chosen},
     )
     record_event(
         locked,
         OrderEventType.RETURN,
         actor=actor,
-        message=f"Return {order_return.number} requested: {described}.",
+        parts=[part("return_requested", **{"return": order_return.number, "items": requested})],
         to_value=ReturnStatus.REQUESTED,
     )
     return order_return
@@ -378,12 +397,17 @@ def return_receive(
     locked.status = ReturnStatus.RECEIVED
     locked.received_at = timezone.now()
     locked.save(update_fields=["status", "received_at"])
-    described = ", ".join(
-        f"{line.quantity} × {line.order_line.sku} {ReturnDecision(line.decision).label.lower()}"
-        for line in return_lines
+    received = items(
+        ((line.quantity, line.order_line.sku) for line in return_lines),
+        {line.order_line.sku: line.decision for line in return_lines},
     )
-    message = f"Return {locked.number} received: {described}."
-    _after_change(order, OrderEventType.RETURN, message, actor=actor, lines=list(by_id.values()))
+    _after_change(
+        order,
+        OrderEventType.RETURN,
+        [part("return_received", **{"return": locked.number, "items": received})],
+        actor=actor,
+        lines=list(by_id.values()),
+    )
     order_return.status, order_return.received_at = locked.status, locked.received_at
     return locked
 
@@ -443,14 +467,16 @@ def return_close(*, order_return: OrderReturn, actor: Actor, note: str = "") -> 
     locked.closed_at = timezone.now()
     locked.close_reason = (note or "").strip()[:500]
     locked.save(update_fields=["status", "closed_at", "close_reason"])
-    outcome = "refunded" if refunded else "not refunded"
+    outcome = "return_closed_refunded" if refunded else "return_closed_not_refunded"
     if locked.received_at is None:
-        outcome = "declined, never received"
-    message = f"Return {locked.number} closed ({outcome})."
-    if locked.close_reason:
-        message += f" {locked.close_reason}"
+        outcome = "return_declined"
     record_event(
-        order, OrderEventType.RETURN, actor=actor, message=message, to_value=ReturnStatus.CLOSED
+        order,
+        OrderEventType.RETURN,
+        actor=actor,
+        parts=[part(outcome, **{"return": locked.number})],
+        message=locked.close_reason,
+        to_value=ReturnStatus.CLOSED,
     )
     order_return.status, order_return.closed_at = locked.status, locked.closed_at
     return locked

@@ -7,12 +7,14 @@ last unit, or two refunds of the last captured euro, queue on the order's row an
 sees what the first did.
 """
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db.models import Q, Sum
 
 from apps.core.errors import ApplicationError, NotFound
 from apps.inventory.ledger import StockReference
+from apps.orders.event_texts import Part
 from apps.orders.models import Order, OrderEvent, OrderLine, Payment, PaymentKind
 from apps.orders.statuses import ZERO, PaymentTotals, fulfilment_status_for, payment_status_for
 from apps.orders.transitions import OrderStatus
@@ -89,14 +91,18 @@ def record_event(
     event_type: str,
     *,
     actor: Actor,
-    message: str,
+    parts: Sequence[Part] = (),
+    message: str = "",
     from_value: str = "",
     to_value: str = "",
 ) -> OrderEvent:
+    """A timeline entry: `parts` say what happened (rendered in the reader's language),
+    `message` is what the person wrote (a note, a reason), kept as typed."""
     return OrderEvent.objects.create(
         order=order,
         type=event_type,
         actor=acting_person(actor),
+        data={"parts": list(parts)} if parts else {},
         message=message,
         from_value=from_value,
         to_value=to_value,
@@ -150,4 +156,5 @@ def resolve_quantities(
 
 
 def amount_text(amount: Decimal, currency: str) -> str:
+    """An amount in a refusal's message (an API client reads it; the code says what failed)."""
     return f"{amount:.2f} {currency}"

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from apps.core.errors import ApplicationError
 from apps.core.money import CENT, MoneyError, to_money
+from apps.orders.event_texts import Part, items, money, part
 from apps.orders.models import (
     Order,
     OrderEventType,
@@ -170,7 +171,8 @@ def payment_record(
         locked,
         OrderEventType.PAYMENT,
         actor=actor,
-        message=_payment_message(payment, refund_lines),
+        parts=_payment_parts(payment, refund_lines),
+        message=payment.note,
         from_value=source,
         to_value=locked.payment_status,
     )
@@ -197,18 +199,16 @@ def _default_amount(
     return amount
 
 
-def _payment_message(payment: Payment, refund_lines: list[tuple[OrderLine, int, Decimal]]) -> str:
-    parts = [f"{payment.get_kind_display()}: {amount_text(payment.amount, payment.currency)}"]
-    details = [part for part in (payment.method, payment.provider) if part]
-    if payment.external_reference:
-        details.append(payment.external_reference)
+def _payment_parts(
+    payment: Payment, refund_lines: list[tuple[OrderLine, int, Decimal]]
+) -> list[Part]:
+    parts = [part("payment", kind=payment.kind, amount=money(payment.amount, payment.currency))]
+    details = [d for d in (payment.method, payment.provider, payment.external_reference) if d]
     if details:
-        parts.append(f"({', '.join(details)})")
-    text = " ".join(parts) + "."
+        parts.append(part("payment_details", details=", ".join(details)))
     if refund_lines:
-        text += " For " + ", ".join(f"{q} × {line.sku}" for line, q, _v in refund_lines) + "."
-    if payment.order_return_id:
-        text += f" Return {payment.order_return}."
-    if payment.note:
-        text += f" {payment.note}"
-    return text
+        refunded = items((quantity, line.sku) for line, quantity, _value in refund_lines)
+        parts.append(part("refunded_lines", items=refunded))
+    if payment.order_return is not None:
+        parts.append(part("for_return", **{"return": payment.order_return.number}))
+    return parts

@@ -18,6 +18,7 @@ from django.utils import timezone
 from apps.catalog.models import ProductStatus, ProductVariant
 from apps.core.errors import ApplicationError, NotFound
 from apps.inventory.order_stock import stock_allocate, stock_release
+from apps.orders.event_texts import Part, part, placed_part
 from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine, ShipmentStatus
 from apps.orders.order_state import (
     lock_order,
@@ -29,14 +30,7 @@ from apps.orders.order_state import (
 )
 from apps.orders.pricing import order_price
 from apps.orders.signals import order_status_changed
-from apps.orders.transitions import (
-    RELEASED_NOTE,
-    OrderStatus,
-    Transition,
-    find_transition,
-    placed_message,
-    status_change_message,
-)
+from apps.orders.transitions import OrderStatus, Transition, find_transition
 from apps.stores.models import Store
 from apps.stores.roles import Capability
 from apps.stores.scoping import SYSTEM, Actor, acting_person, require_capability
@@ -230,20 +224,20 @@ def _create_order(
     _save_with_number(order, actor=customer)
     OrderLine.objects.bulk_create(OrderLine(order=order, **line._asdict()) for line in price.lines)
     stock_allocate(lines=list(merged.items()), actor=customer, reference=order_reference(order))
-    OrderEvent.objects.create(
-        order=order,
-        type=OrderEventType.PLACED,
-        to_value=OrderStatus.PENDING,
+    record_event(
+        order,
+        OrderEventType.PLACED,
         actor=customer,
-        message=placed_message(
-            line_count=len(price.lines), total=order.total, currency=order.currency
-        ),
+        parts=[
+            placed_part(line_count=len(price.lines), total=order.total, currency=order.currency)
+        ],
+        to_value=OrderStatus.PENDING,
     )
     transaction.on_commit(lambda: _notify(order, None, OrderStatus.PENDING, customer))
     if store.auto_confirm_orders:
         transition = find_transition(OrderStatus.PENDING, OrderStatus.CONFIRMED)
         assert transition is not None
-        _move(order, order, transition, actor=SYSTEM, message="Confirmed automatically.")
+        _move(order, order, transition, actor=SYSTEM, parts=[part("confirmed_automatically")])
     return order
 
 
@@ -314,7 +308,7 @@ def order_cancel_by_customer(*, order: Order, customer: User) -> Order:
     if order.customer_id is None or order.customer_id != customer.pk:
         raise NotFound("Order not found.")
     locked, transition = _locked_transition(order, OrderStatus.CANCELLED)
-    return _move(order, locked, transition, actor=customer, message="Cancelled by the customer.")
+    return _move(order, locked, transition, actor=customer, parts=[part("cancelled_by_customer")])
 
 
 def _locked_transition(order: Order, to_status: str) -> tuple[Order, Transition]:
@@ -331,11 +325,17 @@ def _locked_transition(order: Order, to_status: str) -> tuple[Order, Transition]
 
 
 def _move(
-    order: Order, locked: Order, transition: Transition, *, actor: Actor, message: str = ""
+    order: Order,
+    locked: Order,
+    transition: Transition,
+    *,
+    actor: Actor,
+    message: str = "",
+    parts: list[Part] | None = None,
 ) -> Order:
     """Take the `locked` row along an allowed `transition`: stock, status, event, and the
-    notice after commit. `order`, the caller's copy, follows."""
-    stock_note = ""
+    notice after commit. `order`, the caller's copy, follows; `message` is the person's."""
+    parts = list(parts or [])
     if transition.target == OrderStatus.CANCELLED:
         if locked.shipments.exclude(status=ShipmentStatus.CANCELLED).exists():
             raise ApplicationError(
@@ -351,7 +351,7 @@ def _move(
                 reference=order_reference(locked),
                 holders=stock_holders(locked),
             )
-            stock_note = RELEASED_NOTE
+            parts.append(part("stock_released"))
     source, target = locked.status, transition.target
     locked.status = target
     locked.save(update_fields=["status", "updated_at"])
@@ -361,7 +361,8 @@ def _move(
         locked,
         OrderEventType.STATUS_CHANGED,
         actor=actor,
-        message=status_change_message(message=message, stock_note=stock_note),
+        parts=parts,
+        message=message.strip(),
         from_value=source,
         to_value=target,
     )

@@ -2,12 +2,13 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, JSONField, Q, Value
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from apps.catalog.models import ProductVariant
 from apps.core.models import TimeStampedModel
+from apps.orders.event_texts import render_parts
 from apps.orders.statuses import FulfilmentStatus, PaymentStatus
 from apps.orders.transitions import OrderStatus
 from apps.stores.models import Store
@@ -190,6 +191,9 @@ class OrderEvent(models.Model):
         related_name="+",
         verbose_name=_("actor"),
     )
+    # What happened, as parts rendered in the reader's language (apps/orders/event_texts.py)…
+    data = models.JSONField(_("data"), default=dict, db_default=Value({}, JSONField()), blank=True)
+    # …and what a person wrote: a note, a reason. Events from before `data` keep their sentence.
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
@@ -201,3 +205,9 @@ class OrderEvent(models.Model):
 
     def __str__(self):
         return f"{self.order_id} {self.get_type_display()}"
+
+    @property
+    def text(self) -> str:
+        """The event in the active language, then the person's own words."""
+        described = render_parts(self.data.get("parts", ())) if self.data else ""
+        return " ".join(part for part in (described, self.message) if part)

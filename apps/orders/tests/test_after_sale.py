@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from apps.catalog.tests.factories import make_variant
 from apps.core.errors import ApplicationError, PermissionDenied
@@ -134,7 +135,9 @@ def test_cancelling_a_shipment_puts_its_goods_back_allocated(order, variants, cl
     assert order.fulfilment_status == FulfilmentStatus.UNFULFILLED
     assert (stock(a).on_hand, stock(a).allocated) == (10, 3)
     assert line_of(order, a).quantity_shipped == 0
-    assert "Label printed twice" in order.events.filter(type=OrderEventType.SHIPMENT)[0].message
+    cancelled = order.events.filter(type=OrderEventType.SHIPMENT)[0]
+    assert cancelled.message == "Label printed twice"
+    assert cancelled.text.startswith(f"Shipment {shipment.number} cancelled: 2 × {a.sku}")
     call_command("check_stock_ledger")
 
 
@@ -149,7 +152,8 @@ def test_unpaid_orders_ship_only_with_a_managers_reason(store, variants, clerk, 
         shipment_create(order=unpaid, lines=None, actor=clerk, unpaid_reason="Trusted buyer")
     shipment_create(order=unpaid, lines=None, actor=manager, unpaid_reason="Trusted buyer")
     event = unpaid.events.filter(type=OrderEventType.SHIPMENT).get()
-    assert event.actor == manager and "Shipped unpaid: Trusted buyer" in event.message
+    assert event.actor == manager
+    assert "Shipped unpaid, by a manager's decision: Trusted buyer" in event.text
 
     store.ship_unpaid_orders = True
     store.save()
@@ -205,7 +209,8 @@ def test_a_return_restocks_or_writes_off_per_line_and_keeps_the_ledger_clean(
     order.refresh_from_db()
     assert requested.status == ReturnStatus.CLOSED
     assert order.payment_status == PaymentStatus.PARTIALLY_REFUNDED
-    assert "closed (refunded)" in order.events.filter(type=OrderEventType.RETURN)[0].message
+    closed = order.events.filter(type=OrderEventType.RETURN)[0]
+    assert closed.text == f"Return {requested.number} closed, refunded."
     call_command("check_stock_ledger")
 
 
@@ -267,7 +272,7 @@ def test_edits_before_shipping_reallocate_and_retotal(order, variants, store, ma
     assert stock(a).allocated == 1
     assert order.payment_status == PaymentStatus.OVERPAID
     edit = order.events.filter(type=OrderEventType.EDIT).get()
-    assert "3 → 1" in edit.message and "to refund 20.00" in edit.message
+    assert f"{line_a.sku}: 3 → 1." in edit.text and "To refund: €20.00." in edit.text
 
     order_line_add(order=order, variant_id=extra.pk, quantity=2, actor=manager)
     order_line_remove(order=order, line_id=line_of(order, b).pk, actor=manager)
@@ -313,3 +318,16 @@ def test_auto_confirm_is_the_stores_choice(store, variants):
     assert order.status == OrderStatus.CONFIRMED
     confirmed = order.events.get(type=OrderEventType.STATUS_CHANGED)
     assert confirmed.actor is None and confirmed.to_value == OrderStatus.CONFIRMED
+
+
+def test_the_timeline_reads_in_the_readers_language(order, variants, clerk):
+    a, _b = variants
+    shipment_create(order=order, lines=[(line_of(order, a).pk, 1)], actor=clerk)
+    event = order.events.filter(type=OrderEventType.SHIPMENT).get()
+    placed = order.events.get(type=OrderEventType.PLACED)
+    with translation.override("en"):
+        assert event.text == f"Shipment {order.number}-S1: 1 × {a.sku}."
+        assert placed.text == "Order placed: 2 lines, total €43.00."
+    with translation.override("ru"):
+        assert event.text == f"Отправление {order.number}-S1: 1 × {a.sku}."
+        assert placed.text.startswith("Заказ оформлен: 2 позиции, итого 43,00")
