@@ -25,7 +25,9 @@ def test_figures_for_a_manager_cover_only_their_store():
     bravo = build_store("Bravo", orders=2)
     manager = alpha.staff[Role.MANAGER]
     first, second, third = alpha.orders
-    order_transition(order=third, to_status=OrderStatus.CANCELLED, actor=manager)
+    order_transition(
+        order=third, to_status=OrderStatus.CANCELLED, actor=manager, message="Customer called"
+    )
     order_transition(order=second, to_status=OrderStatus.CONFIRMED, actor=manager)
     # an older order lands in the previous 7-day period
     Order.objects.filter(pk=first.pk).update(placed_at=timezone.now() - timedelta(days=8))
@@ -45,7 +47,12 @@ def test_figures_for_a_manager_cover_only_their_store():
     assert sales.orders_month == 2
     assert sales.average_order_value == total
     assert data.status_counts == {"pending": 1, "confirmed": 1, "cancelled": 1}
-    assert data.waiting == {"pending": 1, "confirmed": 1}
+    assert data.waiting == {
+        "pending": 1,
+        "confirmed": 1,
+        "partially_shipped": 0,
+        "returns_received": 0,
+    }
     # variant 0: 3 on hand, 1 allocated to `first`, 1 to `second` -> 1 available: low
     assert data.low_stock == 1 and data.out_of_stock == 0
     assert [s.variant_id for s in data.low_stock_items] == [alpha.variants[0].pk]
