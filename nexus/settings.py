@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "apps.users",
     "apps.stores",
     "apps.catalog",
+    "apps.checkout",
     "apps.inventory",
     "apps.orders",
     "apps.dashboard",

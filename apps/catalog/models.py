@@ -103,6 +103,8 @@ class ProductVariant(TimeStampedModel):
     track_inventory = models.BooleanField(_("track inventory"), default=True)
     allow_backorder = models.BooleanField(_("allow backorder"), default=False)
     low_stock_threshold = models.PositiveIntegerField(_("low-stock threshold"), default=5)
+    # Shipping methods priced by weight add up the cart's grams (apps/checkout/pricing.py).
+    weight_grams = models.PositiveIntegerField(_("weight (g)"), default=0, db_default=0)
     position = models.PositiveIntegerField(_("position"), default=0)
 
     history = HistoricalRecords()

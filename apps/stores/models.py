@@ -18,6 +18,10 @@ order_prefix_validator = RegexValidator(
 
 
 class Store(TimeStampedModel):
+    class TaxRounding(models.TextChoices):
+        PER_LINE = "line", _("Per line")
+        PER_ORDER = "order", _("Per order")
+
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     currency = models.CharField(
@@ -60,6 +64,14 @@ class Store(TimeStampedModel):
         ),
     )
     auto_confirm_orders = models.BooleanField(_("confirm new orders automatically"), default=False)
+    prices_include_tax = models.BooleanField(
+        _("prices include tax"),
+        default=False,
+        help_text=_("On: catalogue prices are what customers pay, tax included."),
+    )
+    tax_rounding = models.CharField(
+        _("round tax"), max_length=8, choices=TaxRounding.choices, default=TaxRounding.PER_LINE
+    )
     return_window_days = models.PositiveSmallIntegerField(
         _("return window (days)"),
         default=30,
