@@ -9,6 +9,7 @@ from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from apps.core.api.schema import error_response
 from apps.orders.api.after_sale_serializers import (
     LineErrorResponseSerializer,
     PaymentCreateInputSerializer,
@@ -48,6 +49,9 @@ from apps.stores.api.permissions import IsStoreStaff
 SHIPMENT_TAGS = ["staff: shipments"]
 RETURN_TAGS = ["staff: returns"]
 PAYMENT_TAGS = ["staff: payments"]
+
+# Stock the shelf does not have, or a counted variant without a stock record.
+STOCK_CONFLICT = error_response(409)
 
 # The line a quantity refers to, its SKU and what it still has room for.
 LINE_REFUSAL = OpenApiResponse(
@@ -122,7 +126,7 @@ class StaffShipmentListView(generics.GenericAPIView):
         "left answers `quantity_exceeded` naming the line.",
         parameters=[NUMBER_PARAMETER],
         request=ShipmentCreateInputSerializer,
-        responses={201: StaffShipmentSerializer, 400: LINE_REFUSAL},
+        responses={201: StaffShipmentSerializer, 400: LINE_REFUSAL, 409: STOCK_CONFLICT},
     )
     def post(self, request, number):
         order = staff_order(request, number)
@@ -160,7 +164,7 @@ class StaffShipmentCancelView(generics.GenericAPIView):
         "its units are in a return (`shipment_in_return`).",
         parameters=[NUMBER_PARAMETER, SHIPMENT_PARAMETER],
         request=ReasonInputSerializer,
-        responses={200: StaffShipmentSerializer},
+        responses={200: StaffShipmentSerializer, 409: STOCK_CONFLICT},
     )
     def post(self, request, number, shipment_number):
         order, shipment = _shipment(request, number, shipment_number)
@@ -252,7 +256,7 @@ class StaffReturnReceiveView(generics.GenericAPIView):
         "Only requested returns can be received (`return_not_receivable`).",
         parameters=[NUMBER_PARAMETER, RETURN_PARAMETER],
         request=ReturnReceiveInputSerializer,
-        responses={200: StaffReturnSerializer},
+        responses={200: StaffReturnSerializer, 409: STOCK_CONFLICT},
     )
     def post(self, request, number, return_number):
         order, order_return = _order_return(request, number, return_number)

@@ -6,6 +6,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 
+from apps.core.api.schema import error_response
 from apps.core.models import MAX_ID
 from apps.orders.api.common import (
     LINE_PARAMETER,
@@ -56,7 +57,7 @@ class StaffOrderLineAddView(generics.GenericAPIView):
         f"change that line's quantity). {EDIT_RULES}",
         parameters=[NUMBER_PARAMETER],
         request=OrderLineInputSerializer,
-        responses={201: StaffOrderDetailSerializer},
+        responses={201: StaffOrderDetailSerializer, 409: error_response(409)},
     )
     def post(self, request, number):
         order = staff_order(request, number)
@@ -81,7 +82,7 @@ class StaffOrderLineView(generics.GenericAPIView):
         description=f"The line keeps the price it was sold at. {EDIT_RULES}",
         parameters=[NUMBER_PARAMETER, LINE_PARAMETER],
         request=OrderLineQuantityInputSerializer,
-        responses={200: StaffOrderDetailSerializer},
+        responses={200: StaffOrderDetailSerializer, 409: error_response(409)},
     )
     def patch(self, request, number, line_id):
         order = _line_of(request, number, line_id)
@@ -102,7 +103,11 @@ class StaffOrderLineView(generics.GenericAPIView):
         f"{EDIT_RULES}",
         parameters=[NUMBER_PARAMETER, LINE_PARAMETER],
         request=None,
-        responses={200: StaffOrderDetailSerializer},
+        responses={
+            200: StaffOrderDetailSerializer,
+            400: error_response(400),
+            409: error_response(409),
+        },
     )
     def delete(self, request, number, line_id):
         order = _line_of(request, number, line_id)

@@ -201,7 +201,7 @@ class StaffOrderTransitionView(generics.GenericAPIView):
         "Shipping and delivery are shipments (`.../shipments/`).",
         parameters=[NUMBER_PARAMETER],
         request=OrderTransitionInputSerializer,
-        responses={200: StaffOrderDetailSerializer},
+        responses={200: StaffOrderDetailSerializer, 409: error_response(409)},
     )
     def post(self, request, number):
         order = staff_order(request, number)
