@@ -8,7 +8,7 @@ from apps.core.tests.browser import admin_login, mark_page, same_page, sign_in_w
 from apps.inventory.tests.factories import receive
 from apps.orders.models import OrderEventType
 from apps.orders.services import order_transition
-from apps.orders.tests.factories import place_order
+from apps.orders.tests.factories import pay, place_order
 from apps.orders.transitions import OrderStatus
 from apps.stores.roles import Role
 from apps.stores.tests.factories import StoreFactory, staff_member
@@ -28,7 +28,14 @@ def shop():
     first = place_order(store, [(kettle, 2)])
     second = place_order(store, [(mug, 1)])
     third = place_order(store, [(kettle, 1)])
-    return {"clerk": clerk, "manager": manager, "orders": (first, second, third), "mug": mug}
+    pay(first)
+    return {
+        "clerk": clerk,
+        "manager": manager,
+        "orders": (first, second, third),
+        "kettle": kettle,
+        "mug": mug,
+    }
 
 
 def test_a_clerk_confirms_and_ships_without_a_page_load(browser_page, shop):
@@ -46,27 +53,68 @@ def test_a_clerk_confirms_and_ships_without_a_page_load(browser_page, shop):
     expect(row.locator("[data-role=status]")).to_have_text("Confirmed")
     expect(page.locator("#queue-count-pending")).to_have_text("2")
     expect(badge).to_have_text("2")
-    expect(page.locator("#queue-count-confirmed")).to_have_text("1")
+    expect(page.locator("#queue-count-to_ship")).to_have_text("1")
     expect(row).to_be_focused()
 
     row.get_by_placeholder("Tracking no. (optional)").fill("TRK-777")
-    row.get_by_role("button", name="Ship").click()
-    expect(row.locator("[data-role=status]")).to_have_text("Shipped")
-    expect(row).to_contain_text("Tracking: TRK-777")
-    expect(page.locator("#queue-count-shipped")).to_have_text("1")
+    row.get_by_role("button", name="Ship all").click()
+    expect(row.locator("[data-role=fulfilment]")).to_have_text("Shipped")
+    expect(row.get_by_role("status")).to_contain_text(f"{first.number}-S1")
+    expect(page.locator("#queue-count-to_ship")).to_have_text("0")
     assert same_page(page)
 
     first.refresh_from_db()
-    assert first.status == OrderStatus.SHIPPED
-    timeline = list(
-        first.events.filter(type=OrderEventType.STATUS_CHANGED)
-        .order_by("created_at", "pk")
-        .values_list("from_value", "to_value", "actor__email")
-    )
-    assert timeline == [
-        ("pending", "confirmed", "clerk@example.com"),
-        ("confirmed", "shipped", "clerk@example.com"),
-    ]
+    assert (first.status, first.fulfilment_status) == (OrderStatus.CONFIRMED, "shipped")
+    assert first.shipments.get().tracking_number == "TRK-777"
+    assert list(
+        first.events.filter(type=OrderEventType.STATUS_CHANGED).values_list(
+            "from_value", "to_value", "actor__email"
+        )
+    ) == [("pending", "confirmed", "clerk@example.com")]
+    assert first.events.get(type=OrderEventType.SHIPMENT).actor.email == "clerk@example.com"
+
+
+def test_a_clerk_ships_one_of_three_units_from_the_queue(browser_page, shop):
+    page = browser_page
+    order = place_order(shop["kettle"].store, [(shop["kettle"], 3)])
+    order_transition(order=order, to_status=OrderStatus.CONFIRMED, actor=shop["clerk"])
+    pay(order)
+    line = order.lines.get()
+    admin_login(page, "clerk@example.com", "/admin/orders/order/queue/")
+    mark_page(page)
+
+    row = page.locator(f"#order-{order.pk}")
+    expect(row.locator("[data-role=fulfilment]")).to_have_text("Unfulfilled")
+    row.get_by_text("Ship part…").click()
+    quantity = row.locator(f"input[name=qty-{line.pk}]")
+    expect(quantity).to_have_value("3")
+    quantity.fill("1")
+    row.get_by_role("button", name="Ship these units").click()
+
+    expect(row.locator("[data-role=fulfilment]")).to_have_text("Partially shipped")
+    expect(row).to_contain_text("(1 shipped)")
+    assert same_page(page)
+    line.refresh_from_db()
+    assert (line.quantity_shipped, line.quantity_unshipped) == (1, 2)
+
+
+def test_cancel_from_the_queue_asks_for_a_reason(browser_page, shop):
+    page = browser_page
+    first, second, third = shop["orders"]
+    admin_login(page, "manager@example.com", "/admin/orders/order/queue/")
+    mark_page(page)
+
+    row = page.locator(f"#order-{second.pk}")
+    row.get_by_text("Cancel…").click()
+    confirm = row.get_by_role("button", name=f"Cancel order {second.number}")
+    confirm.click()  # the reason is required: the browser keeps the form from posting
+    expect(row.locator("[data-role=status]")).to_have_text("Pending")
+    row.get_by_label("Reason (required, kept on the timeline)").fill("Customer asked by phone")
+    confirm.click()
+    expect(row.locator("[data-role=status]")).to_have_text("Cancelled")
+    assert same_page(page)
+    event = second.events.get(type=OrderEventType.STATUS_CHANGED)
+    assert (event.to_value, event.message) == ("cancelled", "Customer asked by phone")
 
 
 def test_search_narrows_the_list_and_the_url_follows(browser_page, shop):
@@ -107,7 +155,9 @@ def test_an_error_shows_in_the_row(browser_page, shop):
     admin_login(page, "clerk@example.com", "/admin/orders/order/queue/")
     mark_page(page)
     # Someone else cancels the order while the clerk has the queue open.
-    order_transition(order=third, to_status=OrderStatus.CANCELLED, actor=shop["manager"])
+    order_transition(
+        order=third, to_status=OrderStatus.CANCELLED, actor=shop["manager"], message="Duplicate"
+    )
 
     row = page.locator(f"#order-{third.pk}")
     row.get_by_role("button", name="Confirm").click()
