@@ -72,20 +72,32 @@ class OrderLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+EVENT_TEXT_HELP = (
+    "What happened, in the request's language (Accept-Language), then what the person "
+    "wrote (`message`)."
+)
+EVENT_MESSAGE_HELP = "What a person wrote: a note, a reason; blank for most events."
+
+
 class OrderEventPublicSerializer(serializers.ModelSerializer):
+    text = serializers.CharField(read_only=True, help_text=EVENT_TEXT_HELP)
+
     class Meta:
         model = OrderEvent
-        fields = ("type", "from_value", "to_value", "message", "created_at")
+        fields = ("type", "from_value", "to_value", "text", "message", "created_at")
         read_only_fields = fields
+        extra_kwargs = {"message": {"help_text": EVENT_MESSAGE_HELP}}
 
 
 class OrderEventStaffSerializer(serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
+    text = serializers.CharField(read_only=True, help_text=EVENT_TEXT_HELP)
 
     class Meta:
         model = OrderEvent
-        fields = ("id", "type", "from_value", "to_value", "actor", "message", "created_at")
+        fields = ("id", "type", "from_value", "to_value", "actor", "text", "message", "created_at")
         read_only_fields = fields
+        extra_kwargs = {"message": {"help_text": EVENT_MESSAGE_HELP}}
 
 
 ORDER_FIELDS = ("number", *ORDER_SALE_FIELDS, "placed_at")
@@ -137,6 +149,7 @@ class CustomerOrderSerializer(serializers.ModelSerializer):
                     "type": event.type,
                     "from_value": event.from_value,
                     "to_value": event.to_value,
+                    "text": event.text,
                     "message": event.message,
                     "created_at": iso_datetime(event.created_at),
                 }
@@ -228,6 +241,7 @@ class StaffOrderDetailSerializer(StaffOrderListSerializer):
                 "from_value": event.from_value,
                 "to_value": event.to_value,
                 "actor": event.actor.email if event.actor is not None else None,
+                "text": event.text,
                 "message": event.message,
                 "created_at": iso_datetime(event.created_at),
             }

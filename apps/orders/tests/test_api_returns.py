@@ -203,6 +203,9 @@ def test_the_customer_sees_shipments_with_tracking_and_returns_with_their_state(
     assert order_return["status"] == "requested"
     assert "decision" not in order_return["lines"][0]
     assert "payments" not in body
+    texts = [event["text"] for event in body["timeline"]]
+    assert f"Return {order.number}-R1 requested: 1 × {line_a.sku} (other)." in texts
+    assert any("UPS tracking number: 1Z999." in text for text in texts)
     assert body["can_cancel"] is False
     refused = client_for(ann).post(f"/api/v1/orders/{order.number}/cancel/")
     assert refused.status_code == 400
