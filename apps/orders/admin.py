@@ -8,6 +8,7 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -107,7 +108,7 @@ class OrderAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
 
     change_capability = None
     list_display = (
-        "number",
+        "number_display",
         "placed",
         "store",
         "customer_display",
@@ -116,7 +117,7 @@ class OrderAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
         "payment_label",
         "total_display",
     )
-    list_display_links = ("number",)
+    list_display_links = ("number_display",)
     list_select_related = ("store", "customer")
     list_filter = (
         ("status", ChoicesDropdownFilter),
@@ -150,6 +151,12 @@ class OrderAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     )
     readonly_fields = fields
 
+    # Identifiers and amounts never wrap (whitespace-nowrap, tabular-nums: unfold's and
+    # static/nexus/admin.css's utilities).
+    @display(description=gettext_lazy("number"), ordering="number")
+    def number_display(self, obj):
+        return format_html('<span class="whitespace-nowrap">{}</span>', obj.number)
+
     @display(description=gettext_lazy("placed"), ordering="placed_at")
     def placed(self, obj):
         return time_tag(obj.placed_at, relative=True)
@@ -179,7 +186,10 @@ class OrderAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
 
     @display(description=gettext_lazy("total"), ordering="total")
     def total_display(self, obj):
-        return display_money(obj.total, obj.currency)
+        return format_html(
+            '<span class="tabular-nums whitespace-nowrap">{}</span>',
+            display_money(obj.total, obj.currency),
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("store", "customer")
