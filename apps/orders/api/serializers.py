@@ -22,6 +22,18 @@ from apps.orders.selectors import allowed_transitions
 from apps.orders.services import MAX_LINES, MAX_QUANTITY
 from apps.orders.transitions import OrderStatus, find_transition
 from apps.stores.models import Store
+from apps.stores.roles import Capability
+from apps.stores.scoping import user_can
+
+# What a person may do to an order, by the store's role table: which actions a client offers.
+ORDER_CAPABILITIES = (
+    Capability.FULFIL_ORDERS,
+    Capability.MANAGE_ORDERS,
+    Capability.EDIT_ORDERS,
+    Capability.RECORD_PAYMENTS,
+    Capability.REFUND,
+    Capability.WRITE_OFF,
+)
 
 
 class AddressSerializer(serializers.Serializer):
@@ -207,6 +219,11 @@ class StaffOrderDetailSerializer(StaffOrderListSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
     timeline = OrderEventStaffSerializer(many=True, read_only=True, source="events")
     allowed_transitions = serializers.SerializerMethodField()
+    capabilities = serializers.SerializerMethodField(
+        help_text="What your role lets you do to this order: fulfil_orders (confirm, ship, "
+        "deliver, take returns back), manage_orders (cancel, close returns, ship unpaid), "
+        "edit_orders, record_payments, refund, write_off. The services check them anyway."
+    )
 
     class Meta(StaffOrderListSerializer.Meta):
         fields = (
@@ -220,6 +237,7 @@ class StaffOrderDetailSerializer(StaffOrderListSerializer):
             "payment_summary",
             "timeline",
             "allowed_transitions",
+            "capabilities",
         )
         read_only_fields = fields
 
@@ -230,6 +248,13 @@ class StaffOrderDetailSerializer(StaffOrderListSerializer):
             {"to_status": t.target, "label": str(t.label), "destructive": t.destructive}
             for t in allowed_transitions(order=order, user=user)
         ]
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=ORDER_CAPABILITIES))
+    )
+    def get_capabilities(self, order):
+        user = self.context["request"].user
+        return [str(c) for c in ORDER_CAPABILITIES if user_can(user, order.store_id, c)]
 
     def to_representation(self, order):
         data = super().to_representation(order)
@@ -248,6 +273,7 @@ class StaffOrderDetailSerializer(StaffOrderListSerializer):
             for event in order.events.all()
         ]
         data["allowed_transitions"] = self.get_allowed_transitions(order)
+        data["capabilities"] = self.get_capabilities(order)
         return {field: data[field] for field in self.Meta.fields}
 
 

@@ -158,3 +158,29 @@ def test_hand_built_answers_match_their_declared_fields(shop):
         by_hand = serializer.to_representation(order)
         assert by_hand == serializers.ModelSerializer.to_representation(serializer, order)
         assert len(by_hand["shipments"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("role", "capabilities"),
+    [
+        (Role.VIEWER, []),
+        (Role.CLERK, ["fulfil_orders"]),
+        (
+            Role.MANAGER,
+            [
+                "fulfil_orders",
+                "manage_orders",
+                "edit_orders",
+                "record_payments",
+                "refund",
+                "write_off",
+            ],
+        ),
+    ],
+)
+def test_the_order_says_what_your_role_may_do_to_it(shop, role, capabilities):
+    store, variant = shop
+    order = place_order(store, [(variant, 1)])
+    client = client_for(staff_member(store, role))
+    body = client.get(f"/api/v1/staff/orders/{order.number}/").json()
+    assert body["capabilities"] == capabilities
