@@ -5,16 +5,17 @@ Babel carries CLDR's patterns for every locale, so the order of day, month and y
 month names and the 12/24-hour clock are not written here.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time
 from django.conf import settings
-from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.contrib.humanize.templatetags.humanize import NaturalTimeFormatter, naturaltime
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.timesince import timesince, timeuntil
 
 
 @lru_cache(maxsize=16)
@@ -52,6 +53,21 @@ def display_day(day: date) -> str:
     return format_skeleton("MMMd", day, locale=active_locale())
 
 
+def display_relative(value: datetime) -> str:
+    """How long ago or until, in one unit past a day: "3 hours ago", "2 days ago", "6 days
+    from now" (naturaltime's "6 days, 23 hours from now" is more than a column can hold), in
+    humanize's words, which Django translates."""
+    now = timezone.now()
+    if abs(now - value) < timedelta(days=1):
+        return str(naturaltime(value))
+    words = NaturalTimeFormatter
+    if value < now:
+        delta = timesince(value, now, time_strings=words.past_substrings, depth=1)
+        return str(words.time_strings["past-day"] % {"delta": delta})
+    delta = timeuntil(value, now, time_strings=words.future_substrings, depth=1)
+    return str(words.time_strings["future-day"] % {"delta": delta})
+
+
 def time_tag(value: datetime, *, relative: bool = False) -> SafeString:
     """A <time> element: the absolute moment, or how long ago it was ("3 hours ago") for
     lists; either way the absolute moment with its zone is on hover."""
@@ -60,5 +76,5 @@ def time_tag(value: datetime, *, relative: bool = False) -> SafeString:
         '<time class="whitespace-nowrap" datetime="{}" title="{}">{}</time>',
         value.isoformat(),
         absolute,
-        naturaltime(value) if relative else absolute,
+        display_relative(value) if relative else absolute,
     )

@@ -12,8 +12,8 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import display
 
+from apps.core.admin_columns import time_column
 from apps.core.errors import ApplicationError
-from apps.core.l10n import time_tag
 from apps.inventory.forms import StockChangeOrCountForm
 from apps.inventory.models import MOVEMENT_FIELDS, Stock, StockMovement
 from apps.inventory.selectors import available_units, stock_filter_level, stock_level
@@ -74,9 +74,7 @@ class StockAdmin(StoreScopedAdminMixin, ModelAdmin):
     def available(self, obj):
         return available_units(obj.variant)
 
-    @display(description=_("updated at"))
-    def updated(self, obj):
-        return time_tag(obj.updated_at)
+    updated = time_column(Stock, "updated_at", relative=False)
 
     @display(description=_("level"), label=LEVEL_LABELS)
     def level(self, obj):
@@ -172,13 +170,8 @@ class StockMovementAdmin(StoreScopedAdminMixin, ModelAdmin):
     fields = readonly_fields
 
     # A list reads best as "3 hours ago"; the page of one movement says exactly when.
-    @display(description=_("at"), ordering="created_at")
-    def at(self, obj):
-        return time_tag(obj.created_at, relative=True)
-
-    @display(description=_("at"))
-    def moment(self, obj):
-        return time_tag(obj.created_at)
+    at = time_column(StockMovement, "created_at")
+    moment = time_column(StockMovement, "created_at", relative=False)
 
     @display(description=_("SKU"), ordering="stock__variant__sku")
     def sku(self, obj):

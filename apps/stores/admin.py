@@ -10,6 +10,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter
 from unfold.decorators import action, display
 
+from apps.core.admin_columns import time_column
 from apps.core.errors import ApplicationError
 from apps.stores.admin_mixins import (
     ReadOnlyInlineMixin,
@@ -37,11 +38,12 @@ class MembershipInline(ReadOnlyInlineMixin, ScopedInlineMixin, TabularInline):
     model = StoreMembership
     parent_store_field = None
     change_capability = Capability.MANAGE_STORE
-    fields = ("user", "role", "created_at")
+    fields = ("user", "role", "since")
     readonly_fields = fields
     extra = 0
     tab = True
     verbose_name_plural = _("staff")
+    since = time_column(StoreMembership, "created_at")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
@@ -120,13 +122,14 @@ class StoreMembershipAdmin(
 
     change_capability = Capability.MANAGE_STORE
     delete_capability = Capability.MANAGE_STORE
-    list_display = ("user", "store", "role", "created_at")
+    list_display = ("user", "store", "role", "since")
     list_filter = (("role", ChoicesDropdownFilter), ("user", AutocompleteSelectFilter))
     list_select_related = ("user", "store")
     search_fields = ("user__email", "user__first_name", "user__last_name", "store__name")
     fields = ("user", "store", "role")
     readonly_fields = ("user", "store")
     actions = ("remove_selected",)
+    since = time_column(StoreMembership, "created_at")
 
     def has_add_permission(self, request):
         return False
@@ -168,21 +171,28 @@ class StoreInvitationAdmin(
 ):
     change_capability = Capability.MANAGE_STORE
     form = InvitationForm
-    list_display = ("email", "store", "role", "status_label", "invited_by", "sent_at", "expires_at")
+    list_display = ("email", "store", "role", "status_label", "invited_by", "sent", "expires")
     list_filter = (("role", ChoicesDropdownFilter),)
     list_select_related = ("store", "invited_by")
     search_fields = ("email",)
     readonly_fields = (
         "status_label",
         "invited_by",
-        "sent_at",
-        "expires_at",
-        "accepted_at",
+        "sent_at_moment",
+        "expires_at_moment",
+        "accepted_at_moment",
         "accepted_by",
-        "revoked_at",
+        "revoked_at_moment",
     )
     actions = ("resend_selected", "revoke_selected")
     actions_detail = ("resend_detail", "revoke_detail")
+
+    sent = time_column(StoreInvitation, "sent_at")
+    expires = time_column(StoreInvitation, "expires_at")
+    sent_at_moment = time_column(StoreInvitation, "sent_at", relative=False)
+    expires_at_moment = time_column(StoreInvitation, "expires_at", relative=False)
+    accepted_at_moment = time_column(StoreInvitation, "accepted_at", relative=False)
+    revoked_at_moment = time_column(StoreInvitation, "revoked_at", relative=False)
 
     @display(description=_("status"), label=INVITATION_LABELS)
     def status_label(self, obj):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
+from apps.core.admin_columns import time_column
 from apps.stores.admin_mixins import ReadOnlyInlineMixin, StoreScopedAdminMixin
 from apps.stores.models import StoreMembership
 from apps.stores.roles import Capability
@@ -41,8 +42,9 @@ class UserMembershipInline(ReadOnlyInlineMixin, TabularInline):
 
     model = StoreMembership
     fk_name = "user"
-    fields = ("store", "role", "created_at")
+    fields = ("store", "role", "since")
     readonly_fields = fields
+    since = time_column(StoreMembership, "created_at")
     extra = 0
     tab = True
     verbose_name_plural = _("store roles")
@@ -76,11 +78,14 @@ class UserAdmin(StoreScopedAdminMixin, BaseUserAdmin, ModelAdmin):
     change_password_form = AdminPasswordChangeForm
     ordering = ("email",)
     list_per_page = 50
-    list_display = ("email", "first_name", "last_name", "is_staff", "is_active", "date_joined")
+    list_display = ("email", "first_name", "last_name", "is_staff", "is_active", "joined")
     list_filter = ("is_staff", "is_active")
     search_fields = ("email", "first_name", "last_name")
     inlines = (UserMembershipInline,)
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    joined = time_column(User, "date_joined")
+    last_login_moment = time_column(User, "last_login", relative=False)
+    date_joined_moment = time_column(User, "date_joined", relative=False)
 
     def get_queryset(self, request):
         queryset = super(StoreScopedAdminMixin, self).get_queryset(request)
@@ -93,7 +98,7 @@ class UserAdmin(StoreScopedAdminMixin, BaseUserAdmin, ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return self.add_fieldsets
-        dates = (_("Important dates"), {"fields": ("last_login", "date_joined")})
+        dates = (_("Important dates"), {"fields": ("last_login_moment", "date_joined_moment")})
         if is_platform_operator(request.user):
             flags = ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
             return (
@@ -111,7 +116,7 @@ class UserAdmin(StoreScopedAdminMixin, BaseUserAdmin, ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # The back-office flag follows store roles (staff_access_sync), for operators too.
-        always = ("is_staff", "last_login", "date_joined")
+        always = ("is_staff", "last_login_moment", "date_joined_moment")
         if obj is None or is_platform_operator(request.user):
             return always
         if obj.pk == request.user.pk:

@@ -7,7 +7,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
 
-from apps.core.l10n import display_datetime, display_day
+from apps.core.l10n import display_datetime, display_day, display_relative
 
 MOMENT = datetime(2026, 11, 29, 17, 50, tzinfo=UTC)
 
@@ -66,3 +66,21 @@ def test_ago_filter_says_how_long_ago_with_the_moment_on_hover(language, shown):
         f'title="{absolute}">{shown}</time>'
     )
     assert render("{{ at|ago }}{{ at|when }}", at=None) == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("en", ["2\u00a0days ago", "6\u00a0days from now", "1\u00a0month ago"]),
+        ("ru", ["2\u00a0дня назад", "через 6\u00a0дней", "1\u00a0месяц назад"]),
+    ],
+)
+def test_past_a_day_relative_time_keeps_one_unit(language, shown):
+    now = timezone.now()
+    moments = [
+        now - timedelta(days=2, hours=3),
+        now + timedelta(days=6, hours=23),
+        now - timedelta(days=40),
+    ]
+    with translation.override(language):
+        assert [display_relative(moment) for moment in moments] == shown
