@@ -242,6 +242,7 @@ class OrderAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
         can = {name: user_can(user, order.store_id, cap) for name, cap in PAGE_CAPABILITIES.items()}
         work = order_work(order)
         balance = work.totals.balance
+        unpaid = order.status != OrderStatus.CANCELLED and not work.totals.covered
         transitions = allowed_transitions(order=order, user=user)
         editable = can["edit"] and order.status in ALLOCATING_STATUSES
         request.current_app = self.admin_site.name
@@ -261,7 +262,8 @@ class OrderAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
             "forward": [t for t in transitions if not t.destructive],
             "destructive": [t for t in transitions if t.destructive],
             "may_act": any(can.values()),
-            "unpaid_refused": not (work.totals.covered or order.store.ship_unpaid_orders),
+            "unpaid": unpaid,
+            "unpaid_refused": unpaid and not order.store.ship_unpaid_orders,
             "editable": editable,
             "address_editable": editable and not any(line.quantity_shipped for line in work.lines),
             "address_fields": [

@@ -149,6 +149,10 @@ def test_unpaid_orders_warn_and_managers_may_give_a_reason(client, store, varian
 
     store.ship_unpaid_orders = True
     store.save()
+    allowed = client.get(page_url(placed)).content.decode()
+    assert 'data-role="unpaid-warning"' in allowed and "ships unpaid orders" in allowed
+    assert 'name="unpaid_reason"' not in allowed
+    pay(placed)
     assert 'data-role="unpaid-warning"' not in client.get(page_url(placed)).content.decode()
 
 
