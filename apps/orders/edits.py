@@ -130,6 +130,11 @@ def order_line_remove(*, order: Order, line_id: int, actor: Actor) -> Order:
         raise ApplicationError(
             "An order keeps at least one line; cancel the order instead.", code="last_line"
         )
+    if line.refund_lines.exists():
+        raise ApplicationError(
+            f"{line.sku} has been refunded; set its quantity instead of removing it.",
+            code="line_refunded",
+        )
     assert line.variant_id is not None
     _move_allocation(locked, line.variant_id, -line.quantity, actor)
     line.delete()

@@ -7,6 +7,7 @@ The order's fulfilment status follows from the lines' counters (apps/orders/stat
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Sum
@@ -340,11 +341,10 @@ def return_create(
     return order_return
 
 
-def _require_may_request_return(order: Order, actor: Actor) -> None:
-    if isinstance(actor, SystemActor) or user_can(actor, order.store_id, Capability.FULFIL_ORDERS):
-        return
-    if not isinstance(actor, User) or order.customer_id != actor.pk:
-        require_capability(actor, order.store_id, Capability.FULFIL_ORDERS)
+def return_deadline(order: Order) -> datetime | None:
+    """Until when the customer may ask for a return online: the store's window after the
+    order's last shipment. None when they cannot (nothing shipped, or the store has no window).
+    The customer API shows it; return_create enforces it."""
     window = order.store.return_window_days
     last_shipped = (
         order.shipments.exclude(status=ShipmentStatus.CANCELLED)
@@ -353,12 +353,24 @@ def _require_may_request_return(order: Order, actor: Actor) -> None:
         .first()
     )
     if not window or last_shipped is None:
+        return None
+    return last_shipped + timedelta(days=window)
+
+
+def _require_may_request_return(order: Order, actor: Actor) -> None:
+    if isinstance(actor, SystemActor) or user_can(actor, order.store_id, Capability.FULFIL_ORDERS):
+        return
+    if not isinstance(actor, User) or order.customer_id != actor.pk:
+        require_capability(actor, order.store_id, Capability.FULFIL_ORDERS)
+    deadline = return_deadline(order)
+    if deadline is None:
         raise ApplicationError(
             "This order cannot be returned online; contact the store.", code="return_not_allowed"
         )
-    if (timezone.now() - last_shipped).days > window:
+    if timezone.now() > deadline:
         raise ApplicationError(
-            f"The return window of {window} days has passed.", code="return_window_passed"
+            f"The return window of {order.store.return_window_days} days has passed.",
+            code="return_window_passed",
         )
 
 

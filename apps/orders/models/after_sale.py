@@ -220,8 +220,9 @@ class RefundLine(models.Model):
     payment = models.ForeignKey(
         Payment, on_delete=models.CASCADE, related_name="refund_lines", verbose_name=_("refund")
     )
+    # Money paid back stays on record: a refunded line cannot be deleted from under it.
     order_line = models.ForeignKey(
-        OrderLine, on_delete=models.CASCADE, related_name="refund_lines", verbose_name=_("line")
+        OrderLine, on_delete=models.PROTECT, related_name="refund_lines", verbose_name=_("line")
     )
     quantity = models.PositiveIntegerField(_("quantity"))
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)

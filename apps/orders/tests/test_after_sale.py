@@ -1,11 +1,12 @@
 """Shipments, returns, payments and edits through their services: counters, stock, statuses,
 the timeline, and every refusal naming what it refuses."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.utils import translation
+from django.utils import timezone, translation
 
 from apps.catalog.tests.factories import make_variant
 from apps.core.errors import ApplicationError, PermissionDenied
@@ -331,3 +332,33 @@ def test_the_timeline_reads_in_the_readers_language(order, variants, clerk):
     with translation.override("ru"):
         assert event.text == f"Отправление {order.number}-S1: 1 × {a.sku}."
         assert placed.text.startswith("Заказ оформлен: 2 позиции, итого 43,00")
+
+
+def test_the_return_window_closes_at_its_last_moment(order, variants, clerk, store):
+    a, _b = variants
+    store.return_window_days = 14
+    store.save()
+    shipment = shipment_create(order=order, lines=None, actor=clerk)
+    line = line_of(order, a)
+    customer = order.customer
+    type(shipment).objects.filter(pk=shipment.pk).update(
+        created_at=timezone.now() - timedelta(days=14, hours=1)
+    )
+    with pytest.raises(ApplicationError) as late:
+        return_create(order=order, lines=[ReturnLineInput(line.pk, 1)], actor=customer)
+    assert late.value.code == "return_window_passed"
+    type(shipment).objects.filter(pk=shipment.pk).update(
+        created_at=timezone.now() - timedelta(days=13, hours=23)
+    )
+    return_create(order=order, lines=[ReturnLineInput(line.pk, 1)], actor=customer)
+
+
+def test_a_refunded_line_cannot_be_removed(order, variants, manager):
+    a, _b = variants
+    line = line_of(order, a)
+    payment_record(
+        order=order, kind=PaymentKind.REFUND, actor=manager, lines=[(line.pk, 1)], note="Chip"
+    )
+    with pytest.raises(ApplicationError) as refused:
+        order_line_remove(order=order, line_id=line.pk, actor=manager)
+    assert refused.value.code == "line_refunded"
