@@ -10,7 +10,6 @@ so a forged post is refused with their message.
 from decimal import Decimal
 
 from django import forms
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -241,16 +240,12 @@ class ReceiveReturnForm(OrderActionForm):
     def perform(self) -> str:
         order_return = self.cleaned_data["order_return"]
         reason = self.cleaned_data["reason"]
-        # The write-off and its reason land together or not at all.
-        with transaction.atomic():
-            return_receive(
-                order_return=order_return,
-                actor=self.actor,
-                decisions=self.cleaned_data["decisions"],
-            )
-            if ReturnDecision.WRITE_OFF in self.cleaned_data["decisions"].values():
-                # The received event above names the return and the lines written off.
-                order_add_note(order=self.order, actor=self.actor, message=reason)
+        return_receive(
+            order_return=order_return,
+            actor=self.actor,
+            decisions=self.cleaned_data["decisions"],
+            reason=reason,
+        )
         return _("Return %(number)s received.") % {"number": order_return.number}
 
 

@@ -6,11 +6,11 @@ A return takes shipped units back; when they arrive each line is restocked or wr
 The order's fulfilment status follows from the lines' counters (apps/orders/statuses.py).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError, NotFound
@@ -273,15 +273,20 @@ def order_deliver_shipments(*, order: Order, actor: Actor) -> list[Shipment]:
     return [shipment_deliver(shipment=shipment, actor=actor) for shipment in shipments]
 
 
+def claimed_by_returns(returns: Iterable[OrderReturn]) -> dict[int, int]:
+    """Per line, units in returns that are not closed unreceived: taken back or on their way,
+    so not returnable again. The order page reads it from prefetched returns."""
+    claimed: dict[int, int] = {}
+    for order_return in returns:
+        if order_return.status == ReturnStatus.CLOSED and order_return.received_at is None:
+            continue
+        for line in order_return.lines.all():
+            claimed[line.order_line_id] = claimed.get(line.order_line_id, 0) + line.quantity
+    return claimed
+
+
 def _returned_or_requested(order: Order) -> dict[int, int]:
-    """Per line, units in returns that are not closed unreceived: taken back or on their way."""
-    rows = (
-        ReturnLine.objects.filter(order_return__order=order)
-        .exclude(order_return__status=ReturnStatus.CLOSED, order_return__received_at__isnull=True)
-        .values("order_line_id")
-        .annotate(units=Sum("quantity"))
-    )
-    return {row["order_line_id"]: row["units"] for row in rows}
+    return claimed_by_returns(order.returns.prefetch_related("lines"))
 
 
 def _return_lines(
@@ -385,10 +390,15 @@ def _lock_return(order_return: OrderReturn) -> tuple[Order, OrderReturn]:
 
 @transaction.atomic
 def return_receive(
-    *, order_return: OrderReturn, actor: Actor, decisions: dict[int, str] | None = None
+    *,
+    order_return: OrderReturn,
+    actor: Actor,
+    decisions: dict[int, str] | None = None,
+    reason: str = "",
 ) -> OrderReturn:
     """The goods arrived: each line restocked or written off (`decisions` by return line id;
-    a line without one keeps the decision it was given, or is restocked)."""
+    a line without one keeps the decision it was given, or is restocked). Writing off is
+    destructive: it needs the WRITE_OFF capability and a `reason`, kept on the timeline."""
     order, locked = _lock_return(order_return)
     require_capability(actor, order.store_id, Capability.FULFIL_ORDERS)
     if locked.status != ReturnStatus.REQUESTED:
@@ -400,6 +410,7 @@ def return_receive(
     _decide(return_lines, decisions or {})
     if any(line.decision == ReturnDecision.WRITE_OFF for line in return_lines):
         require_capability(actor, order.store_id, Capability.WRITE_OFF)
+        reason = require_reason(reason, action="writing off returned goods")
     ReturnLine.objects.bulk_update(return_lines, ["decision"])
     by_id = lines_by_id(order)
     _move_returned_stock(order, locked, return_lines, by_id, actor=actor)
@@ -419,6 +430,7 @@ def return_receive(
         [part("return_received", **{"return": locked.number, "items": received})],
         actor=actor,
         lines=list(by_id.values()),
+        message=reason.strip(),
     )
     order_return.status, order_return.received_at = locked.status, locked.received_at
     return locked

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
+from apps.orders.fulfilment import claimed_by_returns
 from apps.orders.models import (
     Order,
     OrderEvent,
@@ -15,7 +16,6 @@ from apps.orders.models import (
     Payment,
     PaymentKind,
     ReturnLine,
-    ReturnStatus,
     Shipment,
 )
 from apps.orders.statuses import ZERO, PaymentTotals
@@ -148,23 +148,12 @@ class OrderWork:
     totals: PaymentTotals
 
 
-def _claimed_by_returns(returns: list[OrderReturn]) -> dict[int, int]:
-    """Per line, units in returns that are not closed unreceived (as return_create counts)."""
-    claimed: dict[int, int] = {}
-    for order_return in returns:
-        if order_return.status == ReturnStatus.CLOSED and order_return.received_at is None:
-            continue
-        for line in order_return.lines.all():
-            claimed[line.order_line_id] = claimed.get(line.order_line_id, 0) + line.quantity
-    return claimed
-
-
 def order_work(order: Order) -> OrderWork:
     lines = list(order.lines.all())
     by_id = {line.pk: line for line in lines}
     payments = list(order.payments.all())
     returns = list(order.returns.all())
-    claimed = _claimed_by_returns(returns)
+    claimed = claimed_by_returns(returns)
     refunded: dict[int, int] = {}
     for payment in payments:
         for refund_line in payment.refund_lines.all():

@@ -257,6 +257,15 @@ class ReturnReceiveInputSerializer(serializers.Serializer):
             "off needs a manager."
         ),
     )
+    reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "Why the goods are written off: required when any line is (`reason_required`); "
+            "kept on the order's timeline with your name."
+        ),
+    )
 
 
 class ReturnCloseInputSerializer(serializers.Serializer):

@@ -262,7 +262,12 @@ class StaffReturnReceiveView(generics.GenericAPIView):
         order, order_return = _order_return(request, number, return_number)
         values = _validated(ReturnReceiveInputSerializer, request)
         decisions = {item["line"]: item["decision"] for item in values.get("decisions", [])}
-        return_receive(order_return=order_return, actor=request.user, decisions=decisions)
+        return_receive(
+            order_return=order_return,
+            actor=request.user,
+            decisions=decisions,
+            reason=values.get("reason", ""),
+        )
         return Response(_one(_returns_data(order, staff=True, pk=order_return.pk)))
 
 

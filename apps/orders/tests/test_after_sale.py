@@ -188,7 +188,12 @@ def test_a_return_restocks_or_writes_off_per_line_and_keeps_the_ledger_clean(
     }
     with pytest.raises(PermissionDenied):  # a clerk restocks; writing off is a manager's
         return_receive(order_return=requested, actor=clerk, decisions=decisions)
-    return_receive(order_return=requested, actor=manager, decisions=decisions)
+    with pytest.raises(ApplicationError) as no_reason:
+        return_receive(order_return=requested, actor=manager, decisions=decisions)
+    assert no_reason.value.code == "reason_required"
+    return_receive(
+        order_return=requested, actor=manager, decisions=decisions, reason="Crushed in transit"
+    )
     order.refresh_from_db()
     assert order.fulfilment_status == FulfilmentStatus.PARTIALLY_RETURNED
     assert (stock(a).on_hand, stock(a).allocated) == (8, 0)  # 3 shipped, 1 back

@@ -125,7 +125,11 @@ def test_receive_restocks_and_a_write_off_needs_a_manager(shipped):
     clerk = client_for(staff_member(store, Role.CLERK))
     assert clerk.post(receive_url, write_off).status_code == 403
     assert stock(line_a) == (8, 1)
-    received = client_for(staff_member(store, Role.MANAGER)).post(receive_url, write_off)
+    manager = client_for(staff_member(store, Role.MANAGER))
+    unexplained = manager.post(receive_url, write_off)
+    assert unexplained.status_code == 400
+    assert unexplained.json()["error"]["code"] == "reason_required"
+    received = manager.post(receive_url, {**write_off, "reason": "Soaked"})
     assert received.status_code == 200
     body = received.json()
     assert (body["status"], body["lines"][0]["decision"]) == ("received", "write_off")

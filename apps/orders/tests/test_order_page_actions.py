@@ -150,7 +150,7 @@ def test_writing_off_needs_the_capability_and_a_reason(client, shipped, clerk, m
     assert "received" in messages_of(done)
     assert order_return.lines.get().decision == ReturnDecision.WRITE_OFF
     assert Stock.objects.get(variant=kettle).on_hand == on_hand
-    assert shipped.events.filter(type=OrderEventType.NOTE, message="Glass shattered").exists()
+    assert shipped.events.filter(type=OrderEventType.RETURN, message="Glass shattered").exists()
 
 
 def test_close_a_return_declining_needs_a_reason(client, shipped, clerk, manager):
