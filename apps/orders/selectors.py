@@ -19,7 +19,7 @@ from apps.orders.models import (
     Shipment,
 )
 from apps.orders.statuses import ZERO, PaymentTotals
-from apps.orders.transitions import OrderStatus, Transition, transitions_from
+from apps.orders.transitions import OrderStatus, Transition, open_to, transitions_from
 from apps.stores.scoping import Viewer, scope_queryset, user_can
 from apps.users.models import User
 
@@ -92,9 +92,13 @@ def order_detail_for_customer(*, customer: User) -> QuerySet[Order]:
 
 
 def allowed_transitions(*, order: Order, user: Viewer) -> list[Transition]:
-    """The transitions the table allows from the order's status and the user's role permits."""
+    """The transitions the table allows from the order's status, its goods allow, and the
+    user's role permits."""
     return [
-        t for t in transitions_from(order.status) if user_can(user, order.store_id, t.capability)
+        t
+        for t in transitions_from(order.status)
+        if open_to(t, fulfilment_status=order.fulfilment_status)
+        and user_can(user, order.store_id, t.capability)
     ]
 
 

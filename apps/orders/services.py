@@ -19,7 +19,7 @@ from apps.catalog.models import ProductStatus, ProductVariant
 from apps.core.errors import ApplicationError, NotFound
 from apps.inventory.order_stock import stock_allocate, stock_release
 from apps.orders.event_texts import Part, part, placed_part
-from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine, ShipmentStatus
+from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine
 from apps.orders.order_state import (
     lock_order,
     order_reference,
@@ -30,7 +30,7 @@ from apps.orders.order_state import (
 )
 from apps.orders.pricing import order_price
 from apps.orders.signals import order_status_changed
-from apps.orders.transitions import OrderStatus, Transition, find_transition
+from apps.orders.transitions import OrderStatus, Transition, find_transition, open_to
 from apps.stores.models import Store
 from apps.stores.roles import Capability
 from apps.stores.scoping import SYSTEM, Actor, acting_person, require_capability
@@ -337,7 +337,7 @@ def _move(
     notice after commit. `order`, the caller's copy, follows; `message` is the person's."""
     parts = list(parts or [])
     if transition.target == OrderStatus.CANCELLED:
-        if locked.shipments.exclude(status=ShipmentStatus.CANCELLED).exists():
+        if not open_to(transition, fulfilment_status=locked.fulfilment_status):
             raise ApplicationError(
                 f"Order {locked.number} has shipments; cancel them first, or take the goods "
                 "back with a return.",

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.money import format_money
+from apps.orders.statuses import FulfilmentStatus
 from apps.stores.roles import Capability
 
 if TYPE_CHECKING:
@@ -57,6 +58,14 @@ _BY_EDGE = {(t.source, t.target): t for t in TRANSITIONS}
 
 # Orders in these states may hold allocated stock and take shipments.
 ALLOCATING_STATUSES = (OrderStatus.PENDING, OrderStatus.CONFIRMED)
+
+
+def open_to(transition: Transition, *, fulfilment_status: str) -> bool:
+    """Whether the order's goods allow the transition: what has left the building comes back
+    by a return, not by cancelling (a cancelled shipment counts as never shipped)."""
+    if transition.target == OrderStatus.CANCELLED:
+        return fulfilment_status == FulfilmentStatus.UNFULFILLED
+    return True
 
 
 def find_transition(source: str, target: str) -> Transition | None:

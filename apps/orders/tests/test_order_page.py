@@ -94,7 +94,8 @@ ROLE_OFFERS = {
     Role.CLERK: (EVERYONE_WHO_FULFILS, {"cancel-shipment"}, set()),
     Role.MANAGER: (
         EVERYONE_WHO_FULFILS | {"record-payment"},
-        {"cancel-shipment", "cancel-order", "refund", "decline-return", "write-off"},
+        # Goods have shipped: the order comes back by a return, so cancelling is not offered.
+        {"cancel-shipment", "refund", "decline-return", "write-off"},
         # Nothing of the teapot shipped: it may change; the address may not (goods left).
         {"quantity", "remove", "add"},
     ),
