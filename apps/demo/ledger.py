@@ -12,6 +12,7 @@ from datetime import datetime
 from apps.catalog.models import ProductVariant
 from apps.core.bulk import BulkWriter
 from apps.demo.context import StoreRun
+from apps.inventory.ledger import StockReference
 from apps.inventory.models import (
     MOVEMENT_FIELDS,
     STOCK_FIELDS,
@@ -49,10 +50,17 @@ class StockLedger:
     def receive(self, stock: Stock, units: int, at: datetime, note: str) -> None:
         """Goods from a supplier, booked by the store's manager."""
         manager = self.run.staff[Role.MANAGER].pk
-        self._write(stock, MovementReason.RECEIVED, units, 0, manager, "", at, note)
+        self._write(stock, MovementReason.RECEIVED, units, 0, manager, None, at, note)
 
     def order_move(
-        self, variant: ProductVariant, reason: str, quantity: int, *, actor_id: int, number: str, at
+        self,
+        variant: ProductVariant,
+        reason: str,
+        quantity: int,
+        *,
+        actor_id: int | None,
+        reference: StockReference,
+        at: datetime,
     ) -> None:
         """One order line's movement. Where the services would refuse a short line (placing
         more than is free, shipping more than is on the shelf), a delivery comes first, as a
@@ -60,12 +68,18 @@ class StockLedger:
         if not variant.track_inventory:
             return
         stock = variant.stock
+        if reason == MovementReason.DAMAGED:
+            # Returned goods written off (order_stock.stock_write_off_returned): the ledger
+            # says so, and the shelf does not change: they left it when they shipped.
+            note = f"{quantity} returned unit(s) written off"
+            self._write(stock, reason, 0, 0, actor_id, reference, at, note)
+            return
         short = self._shortfall(variant, reason, quantity)
         if short:
             self.receive(stock, short + self.run.rng.randint(20, 120), at, "Supplier delivery")
         on_hand_delta, allocated_delta = order_movement(reason, quantity=quantity, stock=stock)
         if on_hand_delta or allocated_delta:
-            self._write(stock, reason, on_hand_delta, allocated_delta, actor_id, number, at)
+            self._write(stock, reason, on_hand_delta, allocated_delta, actor_id, reference, at)
 
     def _shortfall(self, variant: ProductVariant, reason: str, quantity: int) -> int:
         if reason == MovementReason.ORDER_ALLOCATED and not can_order(variant, quantity):
@@ -74,7 +88,9 @@ class StockLedger:
             return quantity - variant.stock.on_hand
         return 0
 
-    def _write(self, stock, reason, on_hand_delta, allocated_delta, actor_id, number, at, note=""):
+    def _write(
+        self, stock, reason, on_hand_delta, allocated_delta, actor_id, reference, at, note=""
+    ):
         stock.on_hand += on_hand_delta
         stock.allocated += allocated_delta
         self.movements.add(
@@ -88,8 +104,8 @@ class StockLedger:
                 stock.on_hand,
                 stock.allocated,
                 actor_id,
-                "order" if number else "",
-                number,
+                reference.type if reference else "",
+                reference.id if reference else "",
                 note,
                 at,
             )

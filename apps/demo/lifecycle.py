@@ -1,107 +1,194 @@
-"""Which status a demo order ends in and the steps that take it there, with their times.
+"""What happens to a demo order after it is placed, and when.
 
-The ways to each status are read from the lifecycle table (apps/orders/transitions.py), so
-they follow it when it changes. The seeder checks each step against the table again when it
-applies it, as order_transition and order_set_payment_status do.
+An order follows a scenario: the acts a store and its customer perform on it (pay, confirm,
+ship some or all, deliver, take back, refund, cancel…), each some time after the one before.
+Which scenario an order gets depends on its age, so new orders wait for work and old ones are
+done with. The outcome of each act (statuses, counters, records, stock) is not decided here:
+apps/demo/sale.py plays the acts by the services' rules and derives the statuses.
 """
 
 import random
+from enum import StrEnum
 from typing import NamedTuple
-
-from apps.orders.transitions import TRANSITIONS, OrderStatus, PaymentStatus
 
 HOUR = 3600.0
 DAY = 24 * HOUR
 
-# How old orders tend to be in each status: (max age in days, [(status, weight), …]).
-STATUS_BY_AGE = [
+
+class Act(StrEnum):
+    AUTHORISE = "authorise"  # the card provider holds the amount due
+    CAPTURE = "capture"  # the card provider takes what is due (or was authorised)
+    DEPOSIT = "deposit"  # half of it arrives by bank transfer
+    BANK_TRANSFER = "bank_transfer"  # all of it arrives by bank transfer
+    VOID = "void"  # the open authorisation is let go
+    CONFIRM = "confirm"
+    CANCEL = "cancel"
+    SHIP_PART = "ship_part"  # some units now, the rest later
+    SHIP_REST = "ship_rest"  # everything not shipped yet
+    CANCEL_SHIPMENT = "cancel_shipment"  # the last shipment, before it is delivered
+    DELIVER_FIRST = "deliver_first"
+    DELIVER_ALL = "deliver_all"  # every shipment on its way
+    RETURN_PART = "return_part"  # the customer sends some units back
+    RETURN_ALL = "return_all"  # …or everything
+    RECEIVE = "receive"  # the last return arrives: restocked or written off
+    REFUND_RETURN = "refund_return"  # its lines paid back
+    CLOSE = "close"  # the last return closed
+    DECLINE = "decline"  # the last return closed, never received
+    REFUND_ALL = "refund_all"  # everything captured and not refunded yet
+    GOODWILL = "goodwill"  # a part of the total paid back, nothing returned
+
+
+A = Act
+PAID_AND_CONFIRMED = (A.CAPTURE, A.CONFIRM)
+DELIVERED = (*PAID_AND_CONFIRMED, A.SHIP_REST, A.DELIVER_ALL)
+
+# Named by where the order ends: its status, fulfilment, payment and last return.
+SCENARIOS: dict[str, tuple[Act, ...]] = {
+    "placed": (),
+    "authorised": (A.AUTHORISE,),
+    "paid": (A.CAPTURE,),
+    "to_ship": PAID_AND_CONFIRMED,
+    "to_ship_authorised": (A.AUTHORISE, A.CONFIRM),
+    "deposit_paid": (A.CONFIRM, A.DEPOSIT),
+    # Cards are often authorised at checkout and captured when the goods leave.
+    "partially_shipped": (A.AUTHORISE, A.CONFIRM, A.SHIP_PART, A.CAPTURE),
+    "shipped": (A.AUTHORISE, A.CONFIRM, A.SHIP_REST, A.CAPTURE),
+    "shipped_again": (*PAID_AND_CONFIRMED, A.SHIP_REST, A.CANCEL_SHIPMENT, A.SHIP_REST),
+    "partially_delivered": (*PAID_AND_CONFIRMED, A.SHIP_PART, A.SHIP_REST, A.DELIVER_FIRST),
+    "delivered": DELIVERED,
+    "delivered_in_two": (*PAID_AND_CONFIRMED, A.SHIP_PART, A.SHIP_REST, A.DELIVER_ALL),
+    "goodwill_refund": (*DELIVERED, A.GOODWILL),
+    "return_requested": (*DELIVERED, A.RETURN_PART),
+    "return_received": (*DELIVERED, A.RETURN_ALL, A.RECEIVE),
+    "partially_returned": (*DELIVERED, A.RETURN_PART, A.RECEIVE, A.REFUND_RETURN, A.CLOSE),
+    "returned": (*DELIVERED, A.RETURN_ALL, A.RECEIVE, A.REFUND_RETURN, A.CLOSE),
+    "return_declined": (*DELIVERED, A.RETURN_PART, A.DECLINE),
+    "cancelled": (A.CANCEL,),
+    "cancelled_refunded": (*PAID_AND_CONFIRMED, A.CANCEL, A.REFUND_ALL),
+    "cancelled_voided": (A.AUTHORISE, A.CANCEL, A.VOID),
+    # Paid twice, by transfer and by card: the store owes the customer.
+    "overpaid": (A.CONFIRM, A.BANK_TRANSFER, A.CAPTURE),
+}
+
+# What a scenario becomes for an order of a single unit, which cannot be split.
+WHOLE = {
+    "partially_shipped": "shipped",
+    "partially_delivered": "delivered",
+    "delivered_in_two": "delivered",
+    "partially_returned": "returned",
+}
+SPLITS = frozenset({A.SHIP_PART, A.RETURN_PART})
+
+# How old orders tend to be in each scenario: (max age in days, {scenario: weight}).
+SCENARIO_BY_AGE: list[tuple[float, dict[str, float]]] = [
     (
         2,
-        [
-            (OrderStatus.PENDING, 45),
-            (OrderStatus.CONFIRMED, 30),
-            (OrderStatus.SHIPPED, 12),
-            (OrderStatus.CANCELLED, 8),
-            (OrderStatus.DELIVERED, 5),
-        ],
+        {
+            "placed": 20,
+            "authorised": 12,
+            "paid": 13,
+            "to_ship": 18,
+            "to_ship_authorised": 7,
+            "deposit_paid": 2,
+            "partially_shipped": 5,
+            "shipped": 10,
+            "shipped_again": 1,
+            "delivered": 4,
+            "cancelled": 5,
+            "cancelled_refunded": 2,
+            "cancelled_voided": 1,
+        },
     ),
     (
         10,
-        [
-            (OrderStatus.PENDING, 4),
-            (OrderStatus.CONFIRMED, 10),
-            (OrderStatus.SHIPPED, 36),
-            (OrderStatus.DELIVERED, 38),
-            (OrderStatus.CANCELLED, 9),
-            (OrderStatus.RETURNED, 3),
-        ],
+        {
+            "placed": 2,
+            "paid": 2,
+            "to_ship": 8,
+            "deposit_paid": 1,
+            "partially_shipped": 4,
+            "shipped": 22,
+            "shipped_again": 2,
+            "partially_delivered": 5,
+            "delivered": 26,
+            "delivered_in_two": 4,
+            "goodwill_refund": 2,
+            "return_requested": 3,
+            "return_received": 2,
+            "partially_returned": 3,
+            "cancelled": 6,
+            "cancelled_refunded": 3,
+        },
     ),
     (
         10_000,
-        [
-            (OrderStatus.DELIVERED, 84),
-            (OrderStatus.CANCELLED, 8),
-            (OrderStatus.RETURNED, 6),
-            (OrderStatus.SHIPPED, 2),
-        ],
+        {
+            "shipped": 2,
+            "delivered": 68,
+            "delivered_in_two": 6,
+            "goodwill_refund": 2,
+            "partially_returned": 4,
+            "returned": 5,
+            "return_declined": 1,
+            "cancelled": 5,
+            "cancelled_refunded": 3,
+            "cancelled_voided": 1,
+            "overpaid": 0.3,
+        },
     ),
 ]
 
-# How long after the previous step a status is reached: (shortest, longest) in seconds.
-DELAYS = {
-    OrderStatus.CONFIRMED: (0.2 * HOUR, 12 * HOUR),
-    OrderStatus.SHIPPED: (2 * HOUR, 2 * DAY),
-    OrderStatus.DELIVERED: (1 * DAY, 5 * DAY),
-    OrderStatus.CANCELLED: (0.5 * HOUR, 2 * DAY),
-    OrderStatus.RETURNED: (3 * DAY, 20 * DAY),
+# How long after the act before it each act happens: (shortest, longest) in seconds.
+DELAYS: dict[Act, tuple[float, float]] = {
+    A.AUTHORISE: (30, 0.2 * HOUR),
+    A.CAPTURE: (60, 0.5 * HOUR),
+    A.DEPOSIT: (1 * DAY, 3 * DAY),
+    A.BANK_TRANSFER: (1 * DAY, 3 * DAY),
+    A.VOID: (0.1 * HOUR, 2 * HOUR),
+    A.CONFIRM: (0.2 * HOUR, 12 * HOUR),
+    A.CANCEL: (0.5 * HOUR, 2 * DAY),
+    A.SHIP_PART: (2 * HOUR, 2 * DAY),
+    A.SHIP_REST: (2 * HOUR, 4 * DAY),
+    A.CANCEL_SHIPMENT: (0.5 * HOUR, 1 * DAY),
+    A.DELIVER_FIRST: (1 * DAY, 4 * DAY),
+    A.DELIVER_ALL: (1 * DAY, 5 * DAY),
+    A.RETURN_PART: (1 * DAY, 14 * DAY),
+    A.RETURN_ALL: (1 * DAY, 14 * DAY),
+    A.RECEIVE: (2 * DAY, 6 * DAY),
+    A.REFUND_RETURN: (0.2 * HOUR, 1 * DAY),
+    A.CLOSE: (0.1 * HOUR, 1 * DAY),
+    A.DECLINE: (5 * DAY, 9 * DAY),
+    A.REFUND_ALL: (0.2 * HOUR, 1 * DAY),
+    A.GOODWILL: (1 * DAY, 6 * DAY),
 }
 
 
 class Step(NamedTuple):
     at: float  # a timestamp
-    kind: str  # "status" or "payment"
-    target: str
+    act: Act
 
 
-def _paths_from(status: str) -> dict[str, list[tuple[str, ...]]]:
-    """Every way through the table from `status`, by the status it ends in (the table has no
-    cycles)."""
-    paths: dict[str, list[tuple[str, ...]]] = {status: [()]}
-    for transition in TRANSITIONS:
-        if transition.source == status:
-            for end, tails in _paths_from(transition.target).items():
-                paths.setdefault(end, []).extend((transition.target, *t) for t in tails)
-    return paths
+def scenario_for_age(rng: random.Random, age_days: float) -> str:
+    weights = next(
+        (w for max_age, w in SCENARIO_BY_AGE if age_days <= max_age), SCENARIO_BY_AGE[-1][1]
+    )
+    return rng.choices(list(weights), list(weights.values()))[0]
 
 
-PATHS = _paths_from(OrderStatus.PENDING)
+def fitting(scenario: str, units: int) -> str:
+    """The scenario an order of `units` units can follow."""
+    if units < 2 and SPLITS & set(SCENARIOS[scenario]):
+        return WHOLE.get(scenario, "delivered")
+    return scenario
 
 
-def status_for_age(rng: random.Random, age_days: float) -> str:
-    weights = next((w for max_age, w in STATUS_BY_AGE if age_days <= max_age), STATUS_BY_AGE[-1][1])
-    return rng.choices([s for s, _ in weights], [w for _, w in weights])[0]
-
-
-def plan(rng: random.Random, status: str, placed_ts: float, now_ts: float) -> list[Step]:
-    """The steps after placing that lead to `status`, none later than a minute ago."""
-    path = rng.choice(PATHS[status])
+def plan(rng: random.Random, scenario: str, placed_ts: float, now_ts: float) -> list[Step]:
+    """The scenario's acts with their times, none later than a minute ago."""
     steps: list[Step] = []
     at = placed_ts
-    paid = status != OrderStatus.PENDING or rng.random() < 0.3
-    if path == (OrderStatus.CANCELLED,):
-        # Called off before anyone confirmed it: often before paying, too.
-        paid = rng.random() < 0.4
-    if paid:
-        at += rng.uniform(60, 0.5 * HOUR)
-        steps.append(Step(at, "payment", PaymentStatus.PAID))
-    for target in path:
-        at += rng.uniform(*DELAYS[target])
-        steps.append(Step(at, "status", target))
-    refund = paid and (
-        status == OrderStatus.CANCELLED or (status == OrderStatus.RETURNED and rng.random() < 0.9)
-    )
-    if refund:
-        steps.append(Step(at + rng.uniform(0.2 * HOUR, DAY), "payment", PaymentStatus.REFUNDED))
+    for act in SCENARIOS[scenario]:
+        at += rng.uniform(*DELAYS[act])
+        steps.append(Step(at, act))
     # Squeeze recent orders' steps into the time between placing and now.
     latest = now_ts - 60
     if steps and steps[-1].at > latest:

@@ -1,11 +1,11 @@
 """Demo and scale data for development and benchmarks (`manage.py seed_demo`).
 
-A million orders cannot go through order_place and order_transition one by one in minutes,
-so rows are generated in Python and written in bulk (COPY on PostgreSQL). They stay honest
-because every value is computed by the function the services use: prices and shipping,
-order numbers, the lifecycle table and its stock effects, the timeline's words, the
-availability rules, memberships. tests/test_seeded_orders.py holds a seeded order to the
-same order placed and moved through the services, field by field.
+A million orders cannot go through the order services one by one in minutes, so rows are
+generated in Python and written in bulk (COPY on PostgreSQL). They stay honest because every
+value is computed by the function the services use: prices and shipping, order numbers, the
+lifecycle table, the derived fulfilment and payment statuses, the timeline's parts, the stock
+rules, the availability rules, memberships. tests/test_seeded_orders.py holds every seeded
+order to the same order placed and moved through the services, record by record.
 
 Demo data is recognised by store slug: a store that exists is left alone, so running the
 command again changes nothing and takes a moment.
@@ -51,7 +51,17 @@ from apps.demo.data import (
 from apps.demo.ledger import StockLedger
 from apps.demo.orders import OrderWriter
 from apps.inventory.models import Stock, StockMovement
-from apps.orders.models import Order, OrderEvent, OrderLine
+from apps.orders.models import (
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderReturn,
+    Payment,
+    RefundLine,
+    ReturnLine,
+    Shipment,
+    ShipmentLine,
+)
 from apps.orders.services import clean_address
 from apps.stores.models import Store
 from apps.stores.roles import Role
@@ -59,6 +69,7 @@ from apps.stores.services import membership_create
 from apps.users.models import User
 
 BULK_MODELS = [User, Product, ProductVariant, Stock, StockMovement, Order, OrderLine, OrderEvent]
+BULK_MODELS += [Shipment, ShipmentLine, OrderReturn, ReturnLine, Payment, RefundLine]
 CUSTOMER_FIELDS = [
     "id",
     "password",
@@ -84,6 +95,9 @@ class SeedReport:
     orders: int = 0
     lines: int = 0
     events: int = 0
+    shipments: int = 0
+    returns: int = 0
+    payments: int = 0
     movements: int = 0
 
 
@@ -228,12 +242,17 @@ class DemoSeeder:
         run.log(f"{catalogue.products.written} products, {catalogue.variants.written} variants")
         orders = OrderWriter(run, ledger, customers)
         orders.write(sellable, n_orders)
-        report.orders += orders.orders.written
-        report.lines += orders.lines.written
+        rows = orders.rows
+        report.orders += rows.orders.written
+        report.lines += rows.lines.written
         report.events += orders.events.written
+        report.shipments += rows.shipments.written
+        report.returns += rows.returns.written
+        report.payments += rows.payments.written
         run.log(
-            f"{orders.orders.written:,} orders, {orders.lines.written:,} lines, "
-            f"{orders.events.written:,} events"
+            f"{rows.orders.written:,} orders, {rows.lines.written:,} lines, "
+            f"{rows.shipments.written:,} shipments, {rows.returns.written:,} returns, "
+            f"{rows.payments.written:,} payments, {orders.events.written:,} events"
         )
         report.movements += ledger.write_rows()
 

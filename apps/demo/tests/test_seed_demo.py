@@ -11,21 +11,48 @@ from django.utils import timezone
 
 from apps.catalog.models import Category, Product, ProductVariant
 from apps.core.bulk import BulkWriter, CopyPipe, next_id
+from apps.demo.lifecycle import SCENARIOS
 from apps.inventory.models import Stock, StockMovement
 from apps.inventory.tests.factories import receive
-from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine
-from apps.orders.services import order_number
-from apps.orders.tests.factories import place_order
-from apps.orders.transitions import ALLOCATING_STATUSES, OrderStatus, PaymentStatus
+from apps.orders.fulfilment import ReturnLineInput, return_create, return_receive, shipment_create
+from apps.orders.models import (
+    Order,
+    OrderEvent,
+    OrderEventType,
+    OrderLine,
+    OrderReturn,
+    Payment,
+    PaymentKind,
+    RefundLine,
+    ReturnLine,
+    ReturnStatus,
+    Shipment,
+    ShipmentLine,
+    ShipmentStatus,
+)
+from apps.orders.order_state import payment_totals
+from apps.orders.payments import payment_record
+from apps.orders.services import order_number, order_transition
+from apps.orders.statuses import (
+    FulfilmentStatus,
+    PaymentStatus,
+    fulfilment_status_for,
+    payment_status_for,
+)
+from apps.orders.tests.factories import pay, place_order
+from apps.orders.transitions import ALLOCATING_STATUSES, OrderStatus
 from apps.stores.models import Store, StoreMembership
 from apps.stores.roles import Role
 from apps.users.models import User
 
 pytestmark = pytest.mark.django_db
 
-SMALL = {"stores": 2, "products": 6, "orders": 40}
+# Thirty orders a store: the newest go through every scenario.
+SMALL = {"stores": 2, "products": 6, "orders": 60}
 COUNTED = [User, Store, StoreMembership, Product, ProductVariant, Stock, StockMovement]
-COUNTED += [Order, OrderLine, OrderEvent]
+COUNTED += [Order, OrderLine, OrderEvent, Shipment, ShipmentLine, OrderReturn, ReturnLine]
+COUNTED += [Payment, RefundLine]
+AFTER_SALE_MODELS = [Shipment, ShipmentLine, OrderReturn, ReturnLine, Payment, RefundLine]
 
 
 def seed(**options) -> str:
@@ -38,51 +65,116 @@ def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in COUNTED}
 
 
-def test_every_store_has_orders_in_every_status_and_staff_in_every_role():
+def values(queryset, field) -> set[str]:
+    return set(queryset.values_list(field, flat=True))
+
+
+def test_every_store_has_orders_in_every_state_and_staff_in_every_role():
+    assert len(SCENARIOS) <= SMALL["orders"] // SMALL["stores"]
     output = seed()
 
     stores = list(Store.objects.all())
     assert len(stores) == 2
     for store in stores:
-        statuses = set(Order.objects.filter(store=store).values_list("status", flat=True))
-        assert statuses == set(OrderStatus.values)
+        orders = Order.objects.filter(store=store)
+        assert values(orders, "status") == set(OrderStatus.values)
+        assert values(orders, "fulfilment_status") == set(FulfilmentStatus.values)
+        assert values(orders, "payment_status") == set(PaymentStatus.values)
+        assert values(OrderReturn.objects.filter(order__store=store), "status") == set(
+            ReturnStatus.values
+        )
+        assert values(Shipment.objects.filter(order__store=store), "status") == set(
+            ShipmentStatus.values
+        )
+        # The newest orders are the showcase: the work waiting is on top of every list.
+        newest = orders.order_by("-placed_at")[: len(SCENARIOS)]
+        assert {o.fulfilment_status for o in newest} >= {"unfulfilled", "partially_shipped"}
         memberships = StoreMembership.objects.filter(store=store).select_related("user")
         assert sorted(m.role for m in memberships) == sorted(Role.values)
         assert all(m.user.is_staff and not m.user.is_superuser for m in memberships)
         for membership in memberships:
             assert membership.user.email in output
-    payments = set(Order.objects.values_list("payment_status", flat=True))
-    assert payments == set(PaymentStatus.values)
     assert Product.objects.values("category").distinct().count() > 1
     assert ProductVariant.objects.count() > Product.objects.count()
 
 
-def test_orders_are_consistent_with_their_timeline_and_stock():
+def check_order(order: Order) -> None:
+    """The order's statuses, counters and timeline agree with its records."""
+    assert order.number == order_number(order)
+    lines = list(order.lines.all())
+    assert order.total == order.subtotal + order.shipping_total
+    assert order.subtotal == sum(line.line_total for line in lines)
+    assert order.fulfilment_status == fulfilment_status_for(lines)
+    assert order.payment_status == payment_status_for(payment_totals(order))
+    live = order.shipments.exclude(status=ShipmentStatus.CANCELLED)
+    for line in lines:
+        shipped = line.shipment_lines.filter(shipment__in=live)
+        assert line.quantity_shipped == (shipped.aggregate(n=Sum("quantity"))["n"] or 0)
+        delivered = shipped.filter(shipment__status=ShipmentStatus.DELIVERED)
+        assert line.quantity_delivered == (delivered.aggregate(n=Sum("quantity"))["n"] or 0)
+        back = line.return_lines.filter(order_return__received_at__isnull=False)
+        assert line.quantity_returned == (back.aggregate(n=Sum("quantity"))["n"] or 0)
+    events = sorted(order.events.all(), key=lambda e: (e.created_at, e.pk))
+    assert events[0].type == OrderEventType.PLACED
+    assert events[0].actor_id == order.customer_id
+    changes = [e for e in events if e.type == OrderEventType.STATUS_CHANGED]
+    assert (changes[-1].to_value if changes else OrderStatus.PENDING) == order.status
+    assert all(e.actor_id is not None or e.type == OrderEventType.PAYMENT for e in events)
+    assert all(order.placed_at <= e.created_at <= timezone.now() for e in events)
+    assert all(e.data.get("parts") or e.message for e in events if e.type != "status_changed")
+    for shipment in order.shipments.all():
+        assert shipment.number.startswith(f"{order.number}-S")
+        assert shipment.created_at <= (shipment.delivered_at or shipment.created_at)
+    for order_return in order.returns.all():
+        assert order_return.number.startswith(f"{order.number}-R")
+        times = [order_return.created_at, order_return.received_at, order_return.closed_at]
+        present = [t for t in times if t]
+        assert present == sorted(present)
+
+
+def test_orders_are_consistent_with_their_records_timeline_and_stock():
     seed()
 
     call_command("check_stock_ledger", stdout=io.StringIO())
-    for order in Order.objects.select_related("store").prefetch_related("events", "lines"):
-        assert order.number == order_number(order)
-        assert order.total == order.subtotal + order.shipping_total
-        assert order.subtotal == sum(line.line_total for line in order.lines.all())
-        events = sorted(order.events.all(), key=lambda e: (e.created_at, e.pk))
-        assert events[0].type == OrderEventType.PLACED
-        assert events[0].actor_id == order.customer_id
-        changes = [e for e in events if e.type == OrderEventType.STATUS_CHANGED]
-        last_status = changes[-1].to_value if changes else OrderStatus.PENDING
-        assert last_status == order.status
-        assert all(e.actor_id is not None for e in events)
-        assert all(e.created_at >= order.placed_at for e in events)
+    orders = Order.objects.select_related("store").prefetch_related(
+        "events", "lines__shipment_lines", "lines__return_lines", "shipments", "returns"
+    )
+    for order in orders:
+        check_order(order)
 
+    # Stock is allocated to what open orders have not shipped yet, and to nothing else.
     live = defaultdict(int)
-    for variant_id, quantity in OrderLine.objects.filter(
+    for variant_id, quantity, shipped in OrderLine.objects.filter(
         order__status__in=ALLOCATING_STATUSES
-    ).values_list("variant_id", "quantity"):
-        live[variant_id] += quantity
+    ).values_list("variant_id", "quantity", "quantity_shipped"):
+        live[variant_id] += quantity - shipped
     for stock in Stock.objects.all():
         assert stock.allocated == live[stock.variant_id]
         assert stock.on_hand >= 0
         assert stock.allow_backorder or stock.allocated <= stock.on_hand
+
+
+def test_movements_name_the_order_shipment_or_return_that_caused_them():
+    seed()
+
+    numbers = {
+        "order": values(Order.objects, "number"),
+        "shipment": values(Shipment.objects, "number"),
+        "return": values(OrderReturn.objects, "number"),
+    }
+    caused = StockMovement.objects.exclude(reference_type="")
+    by_reason = defaultdict(set)
+    for kind, number, reason in caused.values_list("reference_type", "reference_id", "reason"):
+        assert number in numbers[kind]
+        by_reason[reason].add(kind)
+    assert by_reason == {
+        "order_allocated": {"order"},
+        "order_released": {"order"},
+        "order_shipped": {"shipment"},
+        "shipment_cancelled": {"shipment"},
+        "returned": {"return"},
+        "damaged": {"return"},
+    }
 
 
 def test_movements_replay_in_time_order():
@@ -131,15 +223,34 @@ def test_services_keep_working_after_hand_assigned_ids():
     variant = ProductVariant.objects.filter(
         store=store, product__status="active", track_inventory=True
     ).first()
+    newest = {model: model.objects.order_by("-pk").first().pk for model in AFTER_SALE_MODELS}
     newest_order = Order.objects.order_by("-pk").first()
     newest_movement = StockMovement.objects.order_by("-pk").first()
+    manager = StoreMembership.objects.get(store=store, role=Role.MANAGER).user
 
     receive(variant, 5)
     order = place_order(store, [(variant, 1)])
+    order_transition(order=order, to_status=OrderStatus.CONFIRMED, actor=manager)
+    pay(order)
+    shipment = shipment_create(order=order, lines=None, actor=manager)
+    line = order.lines.get()
+    back = return_create(order=order, lines=[ReturnLineInput(line.pk, 1)], actor=manager)
+    return_receive(order_return=back, actor=manager)
+    payment_record(
+        order=order,
+        kind=PaymentKind.REFUND,
+        actor=manager,
+        lines=[(line.pk, 1)],
+        order_return=back,
+        note="Back",
+    )
 
     assert order.pk > newest_order.pk
     assert StockMovement.objects.order_by("-pk").first().pk > newest_movement.pk
     assert order.number == f"{store.order_prefix}-{order.pk + 100000}"
+    assert shipment.number == f"{order.number}-S1"
+    for model, pk in newest.items():
+        assert model.objects.order_by("-pk").first().pk > pk, model.__name__
 
 
 def test_development_refreshes_the_demo_superuser(settings):

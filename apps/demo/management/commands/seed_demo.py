@@ -20,7 +20,8 @@ def _positive(value: str) -> int:
 class Command(BaseCommand):
     help = (
         "Fill the database with demo stores, staff of every role, customers, a catalogue and "
-        "orders in every status. Idempotent: stores that exist (by slug) are left alone. "
+        "orders in every state (status, fulfilment, payment, returns). Idempotent: stores that "
+        "exist (by slug) are left alone. "
         "Scale it with --stores/--products/--orders (bulk inserts; COPY on PostgreSQL)."
     )
 
@@ -67,7 +68,9 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     f"Seeded {len(report.created_stores)} store(s) in {elapsed:.1f} s: "
                     f"{report.products:,} products, {report.variants:,} variants, "
-                    f"{report.orders:,} orders, {report.lines:,} lines, {report.events:,} events, "
+                    f"{report.orders:,} orders, {report.lines:,} lines, "
+                    f"{report.shipments:,} shipments, {report.returns:,} returns, "
+                    f"{report.payments:,} payment records, {report.events:,} events, "
                     f"{report.movements:,} stock movements, {report.customers:,} new customers."
                 )
             )
