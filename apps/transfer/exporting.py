@@ -20,6 +20,12 @@ class _Line:
 
 
 def text_cell(value) -> str:
+    # Text and whole numbers are most cells of a big export: they go first.
+    kind = type(value)
+    if kind is str:
+        return escape_formula(value)
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
