@@ -1,11 +1,11 @@
 """Back-office page times on a large database, beside a trivial admin page of the same run.
 
 Server-side time through Django's test client (no network, no browser), median of several
-requests after one warm-up, for: the order changelist, a filtered changelist, a search by order
-number and by email, the order page and the dashboard (its sales figures are cached for two
-minutes, so it is measured warm and, separately, with the cache cleared before every request).
-The baseline is the admin's password
-change page: the same chrome (sidebar, badge, language switcher) with no data behind it.
+requests after one warm-up, for: the order changelist, a filtered changelist, the orders waiting
+to ship, a search by order number and by email, the order page and the dashboard (its sales
+figures are cached for two minutes, so it is measured warm and, separately, with the cache
+cleared before every request). The baseline is the admin's password change page: the same
+chrome (sidebar, badge, language switcher) with no data behind it.
 Every page is also run once under CaptureQueriesContext, and any COUNT over the orders table
 without a WHERE clause is reported (the goal is none).
 
@@ -61,6 +61,7 @@ def pick_users():
 
 def pages_for(store_id):
     from apps.orders.models import Order
+    from apps.orders.statuses import FulfilmentStatus
     from apps.orders.transitions import OrderStatus
 
     orders = Order.objects.all()
@@ -68,9 +69,15 @@ def pages_for(store_id):
         orders = orders.filter(store_id=store_id)
     sample = orders.order_by("-placed_at", "-id").only("pk", "number", "email", "store_id")[50]
     filtered = f"status__exact={OrderStatus.PENDING}&store={sample.store_id}"
+    # The dashboard's "to ship" link: confirmed orders with nothing shipped yet.
+    to_ship = (
+        f"status__exact={OrderStatus.CONFIRMED}"
+        f"&fulfilment_status__exact={FulfilmentStatus.UNFULFILLED}&store={sample.store_id}"
+    )
     return [
         ("order changelist", "/admin/orders/order/"),
         ("filtered changelist", f"/admin/orders/order/?{filtered}"),
+        ("to ship changelist", f"/admin/orders/order/?{to_ship}"),
         ("search by number", f"/admin/orders/order/?q={sample.number}"),
         ("search by email", f"/admin/orders/order/?q={sample.email}"),
         ("order page", f"/admin/orders/order/{sample.pk}/change/"),

@@ -11,14 +11,15 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.catalog.models import Product, ProductStatus, ProductVariant
-from apps.orders.models import OrderEvent, OrderEventType
+from apps.orders.api.representation import after_sale_data, lines_data, sale_data
+from apps.orders.models import ShipmentStatus
+from apps.orders.selectors import order_detail_for_customer
 from apps.orders.services import OrderLineInput, order_place
 from apps.orders.transitions import OrderStatus, find_transition
 from apps.stores.models import Store
@@ -26,7 +27,6 @@ from apps.users.models import User
 
 JSON_OPTIONS = {"ensure_ascii": False, "separators": (",", ":")}
 API_PRODUCTS_PATH = "/api/v1/products/"
-ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "region", "country")
 
 
 def _json(data, status=200):
@@ -151,49 +151,27 @@ def product_detail(request, pk):
 
 
 def _order(order):
+    """The customer's order as the API answers it: the same hand-built parts
+    (apps/orders/api/representation.py, plain functions, no DRF), the timeline and
+    can_cancel as CustomerOrderSerializer writes them."""
     return {
         "store": order.store.slug,
-        "number": order.number,
-        "status": order.status,
-        "payment_status": order.payment_status,
-        "currency": order.currency,
-        "subtotal": str(order.subtotal),
-        "shipping_total": str(order.shipping_total),
-        "total": str(order.total),
-        "email": order.email,
-        "phone": order.phone,
-        "shipping_address": {
-            field: order.shipping_address[field]
-            for field in ADDRESS_FIELDS
-            if field in order.shipping_address
-        },
-        "customer_note": order.customer_note,
-        "tracking_number": order.tracking_number,
-        "placed_at": _datetime(order.placed_at),
-        "lines": [
-            {
-                "id": line.pk,
-                "variant": line.variant_id,
-                "sku": line.sku,
-                "product_title": line.product_title,
-                "variant_title": line.variant_title,
-                "unit_price": str(line.unit_price),
-                "quantity": line.quantity,
-                "line_total": str(line.line_total),
-            }
-            for line in order.lines.all()
-        ],
+        **sale_data(order),
+        "lines": lines_data(order),
+        **after_sale_data(order, staff=False),
         "timeline": [
             {
                 "type": event.type,
                 "from_value": event.from_value,
                 "to_value": event.to_value,
+                "text": event.text,
                 "message": event.message,
                 "created_at": _datetime(event.created_at),
             }
             for event in order.customer_timeline
         ],
-        "can_cancel": find_transition(order.status, OrderStatus.CANCELLED) is not None,
+        "can_cancel": find_transition(order.status, OrderStatus.CANCELLED) is not None
+        and all(s.status == ShipmentStatus.CANCELLED for s in order.shipments.all()),
     }
 
 
@@ -216,22 +194,5 @@ def order_create(request):
         customer_note=body.get("note", ""),
         idempotency_key=request.headers.get("Idempotency-Key", ""),
     )
-    order = (
-        user.orders.select_related("store")
-        .prefetch_related(
-            "lines",
-            Prefetch(
-                "events",
-                queryset=OrderEvent.objects.filter(
-                    type__in=(
-                        OrderEventType.PLACED,
-                        OrderEventType.STATUS_CHANGED,
-                        OrderEventType.PAYMENT,
-                    )
-                ),
-                to_attr="customer_timeline",
-            ),
-        )
-        .get(pk=order.pk)
-    )
+    order = order_detail_for_customer(customer=user).get(pk=order.pk)
     return _json(_order(order), status=201 if created else 200)

@@ -1,7 +1,8 @@
 """Order-line export: 1 000 000 lines streamed to CSV through the same generator the admin's
 StreamingHttpResponse sends, with peak memory read at 100 000 and at 1 000 000 lines (flat
 means memory does not grow with the row count), beside a raw PostgreSQL
-`COPY (SELECT …) TO STDOUT` of the same columns as the floor.
+`COPY (SELECT …) TO STDOUT` of the same columns as the floor (the after-sale ones summed and
+joined by lateral subqueries).
 
     .venv/bin/python bench/export_orders.py
 
@@ -41,17 +42,56 @@ def setup_django() -> str:
     return source
 
 
-def generate(lines_wanted: int) -> None:
-    """Enough orders (4 lines each) in a bench store, written with the bulk writer."""
-    from decimal import Decimal
+ADDRESS = {"name": "Ada", "line1": "1 Row", "city": "London", "postal_code": "N1", "country": "GB"}
+ORDER_COLUMNS = [
+    "id",
+    "store",
+    "number",
+    "status",
+    "fulfilment_status",
+    "payment_status",
+    "currency",
+    "subtotal",
+    "shipping_total",
+    "total",
+    "email",
+    "phone",
+    "shipping_address",
+    "customer_note",
+    "idempotency_key",
+    "request_fingerprint",
+    "placed_at",
+    "created_at",
+    "updated_at",
+]
+LINE_COLUMNS = [
+    "id",
+    "order",
+    "sku",
+    "product_title",
+    "variant_title",
+    "unit_price",
+    "quantity",
+    "line_total",
+    "quantity_shipped",
+    "quantity_delivered",
+    "quantity_returned",
+]
+# Bulk rows skip the ORM's defaults: every column that cannot be NULL is written.
+SHIPMENT_COLUMNS = ["id", "order", "number", "status", "carrier", "tracking_number"]
+SHIPMENT_COLUMNS += ["tracking_url", "created_at"]
+PAYMENT_COLUMNS = ["id", "order", "kind", "amount", "currency", "method", "provider"]
+PAYMENT_COLUMNS += ["external_reference", "note", "created_at"]
 
+
+def generate(lines_wanted: int) -> None:
+    """Enough orders (4 lines each) in a bench store, written with the bulk writer. Every other
+    order has shipped in one parcel and been paid; every fourth has a line refunded, so the
+    export's after-sale columns have something to read."""
     from django.core.management import call_command
     from django.db import transaction
-    from django.utils import timezone
 
-    from apps.core.bulk import BulkWriter
-    from apps.core.sequences import reserve_ids
-    from apps.orders.models import Order, OrderLine
+    from apps.orders.models import OrderLine
     from apps.stores.models import Store
 
     call_command("migrate", verbosity=0)
@@ -61,91 +101,93 @@ def generate(lines_wanted: int) -> None:
     store, _created = Store.objects.get_or_create(
         slug="bench-export", defaults={"name": "Bench export", "order_prefix": "BEXP"}
     )
-    orders_needed = (lines_wanted - have) // 4 + 1
-    now = timezone.now()
-    address = {
-        "name": "Ada",
-        "line1": "1 Row",
-        "city": "London",
-        "postal_code": "N1",
-        "country": "GB",
-    }
     with transaction.atomic():
-        order_ids = reserve_ids(Order, orders_needed)
-        orders = BulkWriter(
-            Order,
-            [
-                "id",
-                "store",
-                "number",
-                "status",
-                "payment_status",
-                "currency",
-                "subtotal",
-                "shipping_total",
-                "total",
-                "email",
-                "phone",
-                "shipping_address",
-                "customer_note",
-                "tracking_number",
-                "idempotency_key",
-                "request_fingerprint",
-                "placed_at",
-                "created_at",
-                "updated_at",
-            ],
+        _write_orders(store, (lines_wanted - have) // 4 + 1)
+
+
+def _write_orders(store, count: int) -> None:
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from apps.core.bulk import BulkWriter
+    from apps.core.sequences import reserve_ids
+    from apps.orders.models import Order, OrderLine, Payment, RefundLine, Shipment, ShipmentLine
+
+    now = timezone.now()
+    ten, total = Decimal("10.00"), Decimal("44.90")
+    orders = BulkWriter(Order, ORDER_COLUMNS)
+    lines = BulkWriter(OrderLine, LINE_COLUMNS)
+    shipments = BulkWriter(Shipment, SHIPMENT_COLUMNS)
+    shipment_lines = BulkWriter(ShipmentLine, ["shipment", "order_line", "quantity"])
+    payments = BulkWriter(Payment, PAYMENT_COLUMNS)
+    refund_lines = BulkWriter(RefundLine, ["payment", "order_line", "quantity", "amount"])
+    line_ids = iter(reserve_ids(OrderLine, count * 4))
+    shipment_ids = iter(reserve_ids(Shipment, count // 2 + 1))
+    payment_ids = iter(reserve_ids(Payment, count))
+    for n, order_id in enumerate(reserve_ids(Order, count)):
+        shipped, refunded = n % 2 == 1, n % 4 == 3
+        payment = "partially_refunded" if refunded else "paid" if shipped else "unpaid"
+        status, fulfilment = ("confirmed", "shipped") if shipped else ("pending", "unfulfilled")
+        number = f"BEXP-{order_id}"
+        orders.add(
+            (order_id, store.pk, number, status, fulfilment, payment, "EUR", Decimal("40.00"))
+            + (Decimal("4.90"), total, f"c{order_id}@example.com", "", ADDRESS, "", "", "")
+            + (now, now, now)
         )
-        lines = BulkWriter(
-            OrderLine,
-            [
-                "order",
-                "sku",
-                "product_title",
-                "variant_title",
-                "unit_price",
-                "quantity",
-                "line_total",
-            ],
+        ids = [next(line_ids) for _ in range(4)]
+        for k, line_id in enumerate(ids):
+            units = 1 if shipped else 0
+            row = (line_id, order_id, f"SKU-{k}", f"Product {k}", "M", ten, 1, ten)
+            lines.add((*row, units, 0, 0))
+        if not shipped:
+            continue
+        shipment_id = next(shipment_ids)
+        shipments.add(
+            (shipment_id, order_id, f"{number}-S1", "shipped", "UPS", f"1Z{order_id}", "", now)
         )
-        for order_id in order_ids:
-            orders.add(
-                (
-                    order_id,
-                    store.pk,
-                    f"BEXP-{order_id}",
-                    "pending",
-                    "unpaid",
-                    "EUR",
-                    Decimal("40.00"),
-                    Decimal("4.90"),
-                    Decimal("44.90"),
-                    f"c{order_id}@example.com",
-                    "",
-                    address,
-                    "",
-                    "",
-                    "",
-                    "",
-                    now,
-                    now,
-                    now,
-                )
+        for line_id in ids:
+            shipment_lines.add((shipment_id, line_id, 1))
+        payments.add(
+            (next(payment_ids), order_id, "capture", total, "EUR", "card", "", "", "", now)
+        )
+        if refunded:
+            refund_id = next(payment_ids)
+            payments.add(
+                (refund_id, order_id, "refund", ten, "EUR", "card", "", "", "Damaged", now)
             )
-            for n in range(4):
-                lines.add(
-                    (
-                        order_id,
-                        f"SKU-{n}",
-                        f"Product {n}",
-                        "M",
-                        Decimal("10.00"),
-                        1,
-                        Decimal("10.00"),
-                    )
-                )
-        orders.flush()
-        lines.flush()
+            refund_lines.add((refund_id, ids[0], 1, ten))
+    for writer in (orders, lines, shipments, shipment_lines, payments, refund_lines):
+        writer.flush()
+
+
+def floor_query(limit: int) -> str:
+    """The export's rows in SQL, its columns in its order: the order's and the line's columns,
+    shipments and tracking joined, money and refunded units summed by lateral subqueries."""
+    from apps.transfer.order_tables import LINE_PATHS
+
+    columns = [
+        *("o.number", "o.placed_at", "o.status", "o.fulfilment_status", "o.payment_status"),
+        *("o.currency", "o.subtotal", "o.shipping_total", "o.total"),
+        *("COALESCE(pay.captured, 0)", "COALESCE(pay.refunded, 0)"),
+        *("o.email", "o.phone", "o.shipping_address"),
+        *("COALESCE(sh.numbers, '')", "COALESCE(sh.tracking, '')", "o.customer_note"),
+        *(f"l.{path}" for path in LINE_PATHS),
+        *("COALESCE(rl.units, 0)", "COALESCE(rl.amount, 0)"),
+    ]
+    return (
+        f"SELECT s.slug, {', '.join(columns)} FROM orders_orderline l "
+        "JOIN orders_order o ON o.id = l.order_id JOIN stores_store s ON s.id = o.store_id "
+        "LEFT JOIN LATERAL (SELECT SUM(amount) FILTER (WHERE kind = 'capture') AS captured, "
+        "SUM(amount) FILTER (WHERE kind = 'refund') AS refunded "
+        "FROM orders_payment WHERE order_id = o.id) pay ON true "
+        "LEFT JOIN LATERAL (SELECT string_agg(number, ', ' ORDER BY created_at, id) AS numbers, "
+        "string_agg(NULLIF(tracking_number, ''), ', ' ORDER BY created_at, id) AS tracking "
+        "FROM orders_shipment WHERE order_id = o.id AND status <> 'cancelled') sh ON true "
+        "LEFT JOIN LATERAL (SELECT SUM(quantity) AS units, SUM(amount) AS amount "
+        "FROM orders_refundline WHERE order_line_id = l.id) rl ON true "
+        f"ORDER BY o.placed_at DESC, o.id DESC, l.id LIMIT {limit}"
+    )
 
 
 def peak_mb() -> float:
@@ -164,7 +206,6 @@ def main() -> None:
     from django.db import connection
 
     from apps.orders.models import OrderLine
-    from apps.orders.tables import LINE_FIELDS, ORDER_FIELDS
     from apps.transfer.exporting import csv_chunks
     from apps.transfer.services.export_jobs import export_spec
 
@@ -197,34 +238,10 @@ def main() -> None:
     )
 
     # Floor: PostgreSQL writes the same columns itself, no Python per row.
-    columns = [
-        f"o.{c}"
-        for c in (
-            "number",
-            "placed_at",
-            "status",
-            "payment_status",
-            "currency",
-            "subtotal",
-            "shipping_total",
-            "total",
-            "email",
-            "phone",
-            "shipping_address",
-            "tracking_number",
-            "customer_note",
-        )
-    ]
-    columns += [f"l.{path}" for _name, path in LINE_FIELDS]
-    assert len(ORDER_FIELDS) == len(columns) - len(LINE_FIELDS) + 1
-    query = (
-        f"SELECT s.slug, {', '.join(columns)} FROM orders_orderline l "
-        "JOIN orders_order o ON o.id = l.order_id JOIN stores_store s ON s.id = o.store_id "
-        f"ORDER BY o.placed_at DESC, o.id DESC, l.id LIMIT {lines_done}"
-    )
     started = time.perf_counter()
     with open(os.devnull, "w") as sink, connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)", sink)
+        copy = f"COPY ({floor_query(lines_done)}) TO STDOUT WITH (FORMAT csv, HEADER)"
+        cursor.copy_expert(copy, sink)
     floor = time.perf_counter() - started
     print(f"raw COPY (SELECT …) TO STDOUT, same rows: {floor:.1f} s → nexus {total / floor:.1f}×")
     out_path.unlink()
