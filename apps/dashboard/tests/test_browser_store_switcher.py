@@ -26,7 +26,7 @@ def two_stores():
 
 
 def order_numbers(page):
-    return set(page.locator("#result_list th.field-number a").all_inner_texts())
+    return set(page.locator("#result_list th.field-number_display a").all_inner_texts())
 
 
 def test_choosing_a_store_switches_without_a_button(browser_page, two_stores):
