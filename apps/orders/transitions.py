@@ -2,13 +2,11 @@
 an order along it; surfaces read this table to decide which buttons to show."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.money import format_money
 from apps.orders.statuses import FulfilmentStatus
 from apps.stores.roles import Capability
 
@@ -74,16 +72,3 @@ def find_transition(source: str, target: str) -> Transition | None:
 
 def transitions_from(source: str) -> list[Transition]:
     return [t for t in TRANSITIONS if t.source == source]
-
-
-# The timeline's words for the stock side of cancelling.
-RELEASED_NOTE = "Allocated stock released."
-
-
-def placed_message(*, line_count: int, total: Decimal, currency: str) -> str:
-    return f"Order placed: {line_count} line(s), total {format_money(total)} {currency}."
-
-
-def status_change_message(*, message: str, stock_note: str) -> str:
-    """The timeline's words for a status change: the staff member's, then the stock's."""
-    return " ".join(part for part in (message.strip(), stock_note) if part)
