@@ -22,15 +22,7 @@ from apps.orders.edits import (
     order_line_remove,
     order_line_set_quantity,
 )
-from apps.orders.fulfilment import (
-    ReturnLineInput,
-    return_close,
-    return_create,
-    return_receive,
-    shipment_cancel,
-    shipment_create,
-    shipment_deliver,
-)
+from apps.orders.fulfilment import shipment_cancel, shipment_create, shipment_deliver
 from apps.orders.models import (
     Order,
     OrderReturn,
@@ -40,6 +32,7 @@ from apps.orders.models import (
     Shipment,
 )
 from apps.orders.payments import payment_record
+from apps.orders.returns import ReturnLineInput, return_close, return_create, return_receive
 from apps.orders.services import ADDRESS_FIELDS, order_add_note, order_transition
 from apps.orders.statuses import FulfilmentStatus
 from apps.orders.transitions import OrderStatus

@@ -7,14 +7,14 @@ last unit, or two refunds of the last captured euro, queue on the order's row an
 sees what the first did.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.db.models import Q, Sum
 
 from apps.core.errors import ApplicationError, NotFound
 from apps.inventory.ledger import StockReference
-from apps.orders.event_texts import Part
+from apps.orders.event_texts import Part, items
 from apps.orders.models import Order, OrderEvent, OrderLine, Payment, PaymentKind
 from apps.orders.statuses import ZERO, PaymentTotals, fulfilment_status_for, payment_status_for
 from apps.orders.transitions import OrderStatus
@@ -158,3 +158,31 @@ def resolve_quantities(
 def amount_text(amount: Decimal, currency: str) -> str:
     """An amount in a refusal's message (an API client reads it; the code says what failed)."""
     return f"{amount:.2f} {currency}"
+
+
+def line_items(pairs: Iterable[tuple[OrderLine, int]]) -> list:
+    """(line, quantity) pairs as a timeline part's items."""
+    return items((quantity, line.sku) for line, quantity in pairs)
+
+
+def after_line_change(
+    order: Order,
+    event_type: str,
+    parts: list[Part],
+    *,
+    actor: Actor,
+    lines: list[OrderLine],
+    message: str = "",
+) -> None:
+    """The lines' counters moved: the derived statuses follow, the timeline says from what."""
+    source = order.fulfilment_status
+    refresh_statuses(order, lines=lines)
+    record_event(
+        order,
+        event_type,
+        actor=actor,
+        parts=parts,
+        message=message,
+        from_value=source,
+        to_value=order.fulfilment_status,
+    )

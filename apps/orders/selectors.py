@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
-from apps.orders.fulfilment import claimed_by_returns
 from apps.orders.models import (
     Order,
     OrderEvent,
@@ -18,6 +17,7 @@ from apps.orders.models import (
     ReturnLine,
     Shipment,
 )
+from apps.orders.returns import claimed_by_returns
 from apps.orders.statuses import ZERO, PaymentTotals
 from apps.orders.transitions import OrderStatus, Transition, open_to, transitions_from
 from apps.stores.scoping import Viewer, scope_queryset, user_can

@@ -13,15 +13,10 @@ from django.utils import timezone
 
 from apps.core.tests.fixtures import build_store
 from apps.dashboard.selectors import WAITING_FOR, dashboard_data, waiting_counts
-from apps.orders.fulfilment import (
-    ReturnLineInput,
-    return_close,
-    return_create,
-    return_receive,
-    shipment_create,
-)
+from apps.orders.fulfilment import shipment_create
 from apps.orders.models import Order, Payment, PaymentKind
 from apps.orders.payments import payment_record
+from apps.orders.returns import ReturnLineInput, return_close, return_create, return_receive
 from apps.orders.services import order_transition
 from apps.orders.tests.factories import pay
 from apps.orders.transitions import OrderStatus

@@ -14,7 +14,7 @@ from apps.core.bulk import BulkWriter, CopyPipe, next_id
 from apps.demo.lifecycle import SCENARIOS
 from apps.inventory.models import Stock, StockMovement
 from apps.inventory.tests.factories import receive
-from apps.orders.fulfilment import ReturnLineInput, return_create, return_receive, shipment_create
+from apps.orders.fulfilment import shipment_create
 from apps.orders.models import (
     Order,
     OrderEvent,
@@ -32,6 +32,7 @@ from apps.orders.models import (
 )
 from apps.orders.order_state import payment_totals
 from apps.orders.payments import payment_record
+from apps.orders.returns import ReturnLineInput, return_create, return_receive
 from apps.orders.services import order_number, order_transition
 from apps.orders.statuses import (
     FulfilmentStatus,

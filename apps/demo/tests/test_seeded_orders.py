@@ -13,17 +13,10 @@ from django.core.management import call_command
 
 from apps.inventory.models import StockMovement
 from apps.inventory.tests.factories import receive
-from apps.orders.fulfilment import (
-    ReturnLineInput,
-    return_close,
-    return_create,
-    return_receive,
-    shipment_cancel,
-    shipment_create,
-    shipment_deliver,
-)
+from apps.orders.fulfilment import shipment_cancel, shipment_create, shipment_deliver
 from apps.orders.models import ORDER_SALE_FIELDS, Order, OrderEventType
 from apps.orders.payments import payment_record
+from apps.orders.returns import ReturnLineInput, return_close, return_create, return_receive
 from apps.orders.services import (
     OrderLineInput,
     order_cancel_by_customer,

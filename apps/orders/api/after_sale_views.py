@@ -32,17 +32,10 @@ from apps.orders.api.common import (
     staff_order,
 )
 from apps.orders.api.representation import payment_data, return_data, shipment_data
-from apps.orders.fulfilment import (
-    ReturnLineInput,
-    return_close,
-    return_create,
-    return_receive,
-    shipment_cancel,
-    shipment_create,
-    shipment_deliver,
-)
+from apps.orders.fulfilment import shipment_cancel, shipment_create, shipment_deliver
 from apps.orders.models import Order
 from apps.orders.payments import payment_record
+from apps.orders.returns import ReturnLineInput, return_close, return_create, return_receive
 from apps.orders.selectors import order_list_for_customer
 from apps.stores.api.permissions import IsStoreStaff
 

@@ -18,17 +18,10 @@ from apps.orders.edits import (
     order_line_remove,
     order_line_set_quantity,
 )
-from apps.orders.fulfilment import (
-    ReturnLineInput,
-    return_close,
-    return_create,
-    return_receive,
-    shipment_cancel,
-    shipment_create,
-    shipment_deliver,
-)
+from apps.orders.fulfilment import shipment_cancel, shipment_create, shipment_deliver
 from apps.orders.models import OrderEventType, PaymentKind, ReturnDecision, ReturnStatus
 from apps.orders.payments import payment_record
+from apps.orders.returns import ReturnLineInput, return_close, return_create, return_receive
 from apps.orders.services import order_transition
 from apps.orders.statuses import FulfilmentStatus, PaymentStatus
 from apps.orders.tests.factories import ADDRESS, pay, place_order

@@ -15,15 +15,10 @@ from apps.orders.api.serializers import (
     StaffOrderDetailSerializer,
     StaffOrderListSerializer,
 )
-from apps.orders.fulfilment import (
-    ReturnLineInput,
-    return_create,
-    return_receive,
-    shipment_create,
-    shipment_deliver,
-)
+from apps.orders.fulfilment import shipment_create, shipment_deliver
 from apps.orders.models import PaymentKind
 from apps.orders.payments import payment_record
+from apps.orders.returns import ReturnLineInput, return_create, return_receive
 from apps.orders.selectors import order_detail_for_customer
 from apps.orders.services import order_transition
 from apps.orders.tests.factories import pay, place_order

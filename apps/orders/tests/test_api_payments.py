@@ -9,8 +9,9 @@ import pytest
 from apps.catalog.tests.factories import make_variant
 from apps.core.tests.fixtures import api_client_for as client_for
 from apps.inventory.tests.factories import receive
-from apps.orders.fulfilment import ReturnLineInput, return_create, shipment_create
+from apps.orders.fulfilment import shipment_create
 from apps.orders.models import Payment
+from apps.orders.returns import ReturnLineInput, return_create
 from apps.orders.services import order_transition
 from apps.orders.tests.factories import place_order
 from apps.orders.transitions import OrderStatus

@@ -12,8 +12,9 @@ from apps.catalog.tests.factories import make_variant
 from apps.core.money import display_money
 from apps.inventory.tests.factories import receive
 from apps.orders.forms import ORDER_ACTIONS
-from apps.orders.fulfilment import ReturnLineInput, return_create, shipment_create
+from apps.orders.fulfilment import shipment_create
 from apps.orders.models import Order, OrderEvent
+from apps.orders.returns import ReturnLineInput, return_create
 from apps.orders.services import order_transition
 from apps.orders.statuses import FulfilmentStatus
 from apps.orders.tests.factories import pay, place_order

@@ -9,7 +9,7 @@ from django.urls import reverse
 from apps.catalog.tests.factories import make_variant
 from apps.inventory.models import Stock
 from apps.inventory.tests.factories import receive
-from apps.orders.fulfilment import ReturnLineInput, return_create, shipment_create
+from apps.orders.fulfilment import shipment_create
 from apps.orders.models import (
     OrderEventType,
     PaymentKind,
@@ -17,6 +17,7 @@ from apps.orders.models import (
     ReturnStatus,
     ShipmentStatus,
 )
+from apps.orders.returns import ReturnLineInput, return_create
 from apps.orders.services import order_transition
 from apps.orders.statuses import FulfilmentStatus, PaymentStatus
 from apps.orders.tests.factories import pay, place_order

@@ -7,9 +7,10 @@ from django.urls import reverse
 
 from apps.catalog.tests.factories import make_variant
 from apps.inventory.tests.factories import receive
-from apps.orders.fulfilment import ReturnLineInput, return_create, shipment_create
+from apps.orders.fulfilment import shipment_create
 from apps.orders.models import PaymentKind
 from apps.orders.payments import payment_record
+from apps.orders.returns import ReturnLineInput, return_create
 from apps.orders.services import order_add_note, order_transition
 from apps.orders.tests.factories import pay, place_order
 from apps.orders.transitions import OrderStatus

@@ -12,16 +12,10 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.catalog.tests.factories import make_variant
 from apps.inventory.tests.factories import receive
-from apps.orders.fulfilment import (
-    ReturnLineInput,
-    return_create,
-    return_receive,
-    shipment_cancel,
-    shipment_create,
-    shipment_deliver,
-)
+from apps.orders.fulfilment import shipment_cancel, shipment_create, shipment_deliver
 from apps.orders.models import Order, PaymentKind
 from apps.orders.payments import payment_record
+from apps.orders.returns import ReturnLineInput, return_create, return_receive
 from apps.orders.services import order_transition
 from apps.orders.tests.factories import pay, place_order
 from apps.orders.transitions import OrderStatus
