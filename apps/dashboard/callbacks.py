@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from apps.core.l10n import display_day
 from apps.core.money import display_money
 from apps.dashboard.selectors import CurrencySales, Dashboard, dashboard_data
+from apps.orders.statuses import FulfilmentStatus
 from apps.orders.transitions import OrderStatus
 from apps.stores.models import Store
 from apps.stores.scoping import switcher_context, switcher_stores
@@ -132,10 +133,11 @@ def dashboard_callback(request, context: dict[str, Any]) -> dict[str, Any]:
             "status_rows": [
                 (label, data.status_counts.get(value, 0)) for value, label in OrderStatus.choices
             ],
-            "waiting_rows": [
-                (OrderStatus(value).label, data.waiting.get(value, 0), value)
-                for value in (OrderStatus.PENDING, OrderStatus.CONFIRMED)
+            "fulfilment_rows": [
+                (label, data.fulfilment_counts.get(value, 0))
+                for value, label in FulfilmentStatus.choices
             ],
+            "waiting_rows": data.waiting_rows,
             **switcher,
             "dashboard_title": (
                 _("Today in %(store)s") % {"store": picked[0].name}

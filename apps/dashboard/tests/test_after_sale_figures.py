@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.tests.fixtures import build_store
@@ -167,3 +168,27 @@ def test_best_sellers_count_the_units_kept():
     assert [(p["sku"], p["units"], p["revenue"]) for p in top] == [
         (shop.variants[0].sku, 1, shop.variants[0].price)
     ]
+
+
+def test_the_page_shows_the_waiting_work_with_links_and_the_refunds(client):
+    shop = build_store("Alpha", orders=2)
+    manager = shop.staff[Role.MANAGER]
+    to_ship, partly = shop.orders
+    for order in (to_ship, partly):
+        confirmed_and_paid(order, manager)
+    line = partly.lines.order_by("pk").first()
+    shipment_create(order=partly, lines=[(line.pk, 1)], actor=manager)
+    back = return_create(order=partly, lines=[ReturnLineInput(line.pk, 1)], actor=manager)
+    return_receive(order_return=back, actor=manager)
+    payment_record(order=partly, kind=PaymentKind.REFUND, amount="1.00", actor=manager, note="Late")
+    client.force_login(manager)
+
+    page = client.get(reverse("admin:index")).content.decode()
+
+    waiting = page[page.index('id="dashboard-waiting"') :].split("</ul>")[0]
+    assert 'data-waiting="partially_shipped"' in waiting
+    assert "?status__exact=confirmed&amp;fulfilment_status__exact=partially_shipped" in waiting
+    returns = waiting[waiting.index('data-waiting="returns_received"') :].split("</li>")[0]
+    assert "<a " not in returns and '<strong class="tabular-nums">1</strong>' in returns
+    assert "net of €1.00 refunded" in page
+    assert 'id="dashboard-fulfilment"' in page and "Partially returned" in page
