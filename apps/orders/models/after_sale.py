@@ -6,14 +6,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.orders.models.order import Order, OrderLine
 
 
+# A shipment's words are its own (Russian agrees them with "отправление"), apart from the order's.
 class ShipmentStatus(models.TextChoices):
-    SHIPPED = "shipped", _("Shipped")
-    DELIVERED = "delivered", _("Delivered")
-    CANCELLED = "cancelled", _("Cancelled")
+    SHIPPED = "shipped", pgettext_lazy("shipment status", "Shipped")
+    DELIVERED = "delivered", pgettext_lazy("shipment status", "Delivered")
+    CANCELLED = "cancelled", pgettext_lazy("shipment status", "Cancelled")
 
 
 class Shipment(models.Model):
@@ -76,7 +78,7 @@ class ShipmentLine(models.Model):
 
 class ReturnStatus(models.TextChoices):
     REQUESTED = "requested", _("Requested")
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("return status", "Received")  # not the stock reason
     CLOSED = "closed", _("Closed")
 
 
