@@ -24,8 +24,11 @@ run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo "Back office: http://$(HOST):$(PORT)/admin/  (stop with Ctrl+C)"
-	trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py db_worker & \
+	@# Ctrl+C reaches both processes (one foreground group); the trap only makes sure the
+	@# worker never outlives the server. The worker does not reload: runserver's reloader is
+	@# the one that watches files (two printed "Watching for file changes").
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
