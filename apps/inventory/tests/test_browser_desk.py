@@ -138,5 +138,8 @@ def test_a_correction_goes_either_way_and_each_reason_says_which(browser_page, s
         row.get_by_label("Quantity").fill(quantity)
         row.get_by_role("button", name="Record").click()
         expect(row.locator("[data-figure=on_hand]")).to_have_text(on_hand)
+        # Recorded, the desk hands the focus back to the search for the next scan once the
+        # row has settled; typing before that would land in the search field.
+        expect(page.locator("#desk-q")).to_be_focused()
     deltas = StockMovement.objects.filter(stock=stock, reason=MovementReason.CORRECTION)
     assert sorted(deltas.values_list("on_hand_delta", flat=True)) == [-2, 3]

@@ -30,6 +30,8 @@ def test_owner_edits_store_settings_but_not_another_store(client, two):
         "address": "",
         "shipping_flat_rate": "3.00",
         "free_shipping_threshold": "",
+        "return_window_days": "14",
+        "auto_confirm_orders": "on",
         "memberships-TOTAL_FORMS": 0,
         "memberships-INITIAL_FORMS": 0,
     }
@@ -37,6 +39,8 @@ def test_owner_edits_store_settings_but_not_another_store(client, two):
     assert response.status_code == 302, response.content.decode()[:2000]
     alpha.store.refresh_from_db()
     assert alpha.store.name == "Alpha Prime"
+    assert (alpha.store.return_window_days, alpha.store.auto_confirm_orders) == (14, True)
+    assert not alpha.store.ship_unpaid_orders
     assert alpha.store.history.count() >= 2
     assert (
         client.get(reverse("admin:stores_store_change", args=(bravo.store.pk,))).status_code == 404
