@@ -138,6 +138,10 @@ class StockAdmin(StoreScopedAdminMixin, ModelAdmin):
         return HttpResponseRedirect(back)
 
 
+# The kinds of record a movement names, as the ledger stores them (apps/orders/order_state.py).
+REFERENCE_KINDS = {"order": _("order"), "shipment": _("shipment"), "return": _("return")}
+
+
 @admin.register(StockMovement)
 class StockMovementAdmin(StoreScopedAdminMixin, ModelAdmin):
     """The ledger: append-only, so read-only here."""
@@ -166,7 +170,10 @@ class StockMovementAdmin(StoreScopedAdminMixin, ModelAdmin):
     list_per_page = 50
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-    readonly_fields = tuple("moment" if name == "created_at" else name for name in MOVEMENT_FIELDS)
+    readonly_fields = tuple(
+        {"created_at": "moment", "reference_type": "reference_kind"}.get(name, name)
+        for name in MOVEMENT_FIELDS
+    )
     fields = readonly_fields
 
     # A list reads best as "3 hours ago"; the page of one movement says exactly when.
@@ -189,9 +196,14 @@ class StockMovementAdmin(StoreScopedAdminMixin, ModelAdmin):
         )
         return self.ordering if one_store else ("-id",)
 
+    @display(description=_("reference type"))
+    def reference_kind(self, obj):
+        return REFERENCE_KINDS.get(obj.reference_type, obj.reference_type) or "—"
+
     @display(description=_("reference"))
     def reference(self, obj):
-        return f"{obj.reference_type} {obj.reference_id}".strip() or "—"
+        kind = REFERENCE_KINDS.get(obj.reference_type, obj.reference_type)
+        return f"{kind} {obj.reference_id}".strip() or "—"
 
     def has_add_permission(self, request):
         return False

@@ -37,7 +37,11 @@ class Stock(models.Model):
         indexes = [models.Index(fields=["store", "on_hand"], name="stock_store_on_hand_idx")]
 
     def __str__(self):
-        return f"{self.variant.sku}: {self.on_hand} on hand, {self.allocated} allocated"
+        return _("%(sku)s: %(on_hand)s on hand, %(allocated)s allocated") % {
+            "sku": self.variant.sku,
+            "on_hand": self.on_hand,
+            "allocated": self.allocated,
+        }
 
     @property
     def available(self) -> int:
