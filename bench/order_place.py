@@ -64,6 +64,7 @@ def _create_database(url: str) -> None:
 
 def make_store(*, hot: int, hot_stock: int, plentiful: int):
     from apps.catalog.models import ProductStatus
+    from apps.checkout.models import ShippingMethod
     from apps.inventory.catalog_writes import product_create
     from apps.inventory.models import MovementReason
     from apps.inventory.services import stock_adjust
@@ -75,8 +76,8 @@ def make_store(*, hot: int, hot_stock: int, plentiful: int):
         name=f"Bench store {tag}",
         slug=f"bench-{tag}",
         order_prefix=f"B{tag}",
-        shipping_flat_rate=Decimal("4.90"),
     )
+    ShippingMethod.objects.create(store=store, name="Standard shipping", price=Decimal("4.90"))
 
     def variants(count: int, stock: int, label: str) -> list[int]:
         ids = []

@@ -151,5 +151,6 @@ VARIANT_FIELDS = (
     "track_inventory",
     "allow_backorder",
     "low_stock_threshold",
+    "weight_grams",
     "position",
 )

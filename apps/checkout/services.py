@@ -46,6 +46,14 @@ class LineAvailability:
     can_order: bool
 
 
+@dataclass(frozen=True)
+class ShippingOption:
+    """A method that can carry this cart to this country, and what it would cost it."""
+
+    method: ShippingMethod
+    price: Decimal
+
+
 @dataclass
 class Quote:
     price: Price
@@ -54,6 +62,7 @@ class Quote:
     shipping_method: ShippingMethod | None = None
     discount: DiscountCode | None = None
     variants: dict[int, ProductVariant] = field(default_factory=dict)
+    shipping_options: list[ShippingOption] = field(default_factory=list)
 
     @property
     def orderable(self) -> bool:
@@ -131,12 +140,14 @@ def _used_by(code: DiscountCode, *, email: str, customer_id: int | None) -> bool
 def _cart(
     store: Store, quantities: Mapping[int, int]
 ) -> tuple[dict[int, ProductVariant], list[Problem]]:
-    variants = {
+    found = {
         variant.pk: variant
         for variant in ProductVariant.objects.select_related("product", "stock").filter(
             pk__in=list(quantities), store=store
         )
     }
+    # In the cart's order: the order's lines keep the order the customer put them in.
+    variants = {pk: found[pk] for pk in quantities if pk in found}
     problems = [
         Problem("unknown_variant", f"Variant {variant_id} is not sold by this store.")
         for variant_id in quantities
@@ -166,12 +177,13 @@ def _availability(
 
 
 def _shipping_method(
-    store: Store, method_id: int | None, country: str
+    methods: list[ShippingMethod], method_id: int | None, country: str
 ) -> tuple[ShippingMethod | None, list[Problem]]:
-    methods = ShippingMethod.objects.prefetch_related("weight_bands").filter(
-        store=store, is_active=True
-    )
-    method = methods.filter(pk=method_id).first() if method_id else methods.first()
+    """The chosen method, or without a choice the first that ships to the country."""
+    if method_id:
+        method = next((m for m in methods if m.pk == method_id), None)
+    else:
+        method = next((m for m in methods if m.serves(country)), methods[0] if methods else None)
     if method is None:
         return None, [Problem("method_unknown", "Choose one of the store's shipping methods.")]
     if not method.serves(country):
@@ -204,7 +216,10 @@ def quote_cart(
         for line in availability
         if not line.can_order
     ]
-    method, method_problems = _shipping_method(store, shipping_method_id, country)
+    methods = list(
+        ShippingMethod.objects.prefetch_related("weight_bands").filter(store=store, is_active=True)
+    )
+    method, method_problems = _shipping_method(methods, shipping_method_id, country)
     problems += method_problems
     code: DiscountCode | None = None
     if discount_code.strip():
@@ -212,14 +227,27 @@ def quote_cart(
             store, discount_code, email=email, customer_id=customer_id, now=timezone.now()
         )
         problems += code_problems
-    price = price_cart(
-        currency=store.currency,
-        lines=[_cart_line(variant, quantities[variant.pk]) for variant in variants.values()],
-        tax=tax_rules_for(store, country),
-        shipping=shipping_rule(method) if method else None,
-        discount=discount_rule(code) if code else None,
-    )
+    lines = [cart_line(variant, quantities[variant.pk]) for variant in variants.values()]
+    tax = tax_rules_for(store, country)
+    rule = discount_rule(code) if code else None
+
+    def priced(with_method: ShippingMethod | None) -> Price:
+        return price_cart(
+            currency=store.currency,
+            lines=lines,
+            tax=tax,
+            shipping=shipping_rule(with_method) if with_method else None,
+            discount=rule,
+        )
+
+    price = priced(method)
     problems += price.problems
+    options = []
+    for other in methods:
+        if other.serves(country):
+            other_price = price if other == method else priced(other)
+            if not any(p.code == "method_too_heavy" for p in other_price.problems):
+                options.append(ShippingOption(other, other_price.shipping_total))
     return Quote(
         price=price,
         availability=availability,
@@ -227,10 +255,11 @@ def quote_cart(
         shipping_method=method,
         discount=code if price.discount_code else None,
         variants=variants,
+        shipping_options=options,
     )
 
 
-def _cart_line(variant: ProductVariant, quantity: int) -> CartLine:
+def cart_line(variant: ProductVariant, quantity: int) -> CartLine:
     return CartLine(
         variant_id=variant.pk,
         sku=variant.sku,

@@ -19,6 +19,7 @@ class Customer:
     email: str
     phone: str
     address: JsonText  # the order's snapshot of it, serialised once for all their orders
+    country: str  # where their orders go: the tax they pay
 
 
 @dataclass

@@ -17,6 +17,8 @@ from typing import Any
 from django.db.models import Model
 
 from apps.catalog.models import ProductVariant
+from apps.checkout.pricing import TaxRules
+from apps.checkout.services import tax_rules_for
 from apps.core.bulk import BulkWriter
 from apps.demo.acts import play
 from apps.demo.context import Customer, StoreRun
@@ -66,6 +68,13 @@ class OrderWriter:
         self.ledger = ledger
         self.customers = customers
         self.rows = SaleRows(run)
+        # Read once per store and per country: the bulk path prices every order with them.
+        self.shipping_method = (
+            run.store.shipping_methods.prefetch_related("weight_bands")
+            .filter(is_active=True)
+            .first()
+        )
+        self._tax_by_country: dict[str, TaxRules] = {}
         self.events = BulkWriter(OrderEvent, EVENT_FIELDS, batch_size=50_000, pipe=run.pipe)
         # (time, sequence, movement): the stock movements that are due later.
         self.due: list[tuple[float, int, tuple]] = []
@@ -127,6 +136,11 @@ class OrderWriter:
             lines[0] = (lines[0][0], 2)
         return lines
 
+    def _tax_rules(self, country: str) -> TaxRules:
+        if country not in self._tax_by_country:
+            self._tax_by_country[country] = tax_rules_for(self.run.store, country)
+        return self._tax_by_country[country]
+
     def _place(self, sellable: list[ProductVariant], placed_ts: float, scenario: str) -> None:
         """order_place, then the scenario's acts."""
         run, rng = self.run, self.rng
@@ -135,7 +149,12 @@ class OrderWriter:
         scenario = fitting(scenario, sum(quantity for _variant, quantity in lines))
         order_id = run.take_id(Order)
         number = order_number_for(prefix=run.store.order_prefix, order_id=order_id)
-        price = order_price(store=run.store, lines=lines)
+        price = order_price(
+            store=run.store,
+            lines=lines,
+            tax=self._tax_rules(customer.country),
+            shipping_method=self.shipping_method,
+        )
         variants = {variant.pk: variant for variant, _quantity in lines}
         sale = Sale(
             id=order_id,

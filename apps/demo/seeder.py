@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.catalog.models import Category, Product, ProductVariant
+from apps.checkout.models import ShippingMethod
 from apps.core.bulk import (
     BulkWriter,
     CopyPipe,
@@ -200,7 +201,13 @@ class DemoSeeder:
             self.report.customers += len(missing)
             self.log(f"  {len(missing)} customers")
         return [
-            Customer(ids[email], email, phone, JsonText(json.dumps(address, ensure_ascii=False)))
+            Customer(
+                ids[email],
+                email,
+                phone,
+                JsonText(json.dumps(address, ensure_ascii=False)),
+                address["country"],
+            )
             for email, _first, _last, phone, address in planned
         ]
 
@@ -219,10 +226,12 @@ class DemoSeeder:
             email=f"hello@{spec.slug}.example",
             phone="+44 20 7946 0000",
             address=f"1 Market Square\n{spec.city}",
-            shipping_flat_rate=to_money(spec.shipping_flat_rate),
-            free_shipping_threshold=(
-                to_money(spec.free_shipping_from) if spec.free_shipping_from else None
-            ),
+        )
+        ShippingMethod.objects.create(
+            store=store,
+            name="Standard shipping",
+            price=to_money(spec.shipping_flat_rate),
+            free_over=to_money(spec.free_shipping_from) if spec.free_shipping_from else None,
         )
         rng = random.Random(f"{self.seed}:{spec.slug}")
         staff = self._staff(store, rng)

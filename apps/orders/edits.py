@@ -24,7 +24,7 @@ from apps.orders.order_state import (
     refresh_statuses,
     stock_holders,
 )
-from apps.orders.pricing import NOTHING, order_totals, price_line
+from apps.orders.pricing import reprice
 from apps.orders.services import MAX_QUANTITY, clean_address
 from apps.orders.transitions import ALLOCATING_STATUSES
 from apps.stores.roles import Capability
@@ -68,12 +68,31 @@ def _quantity(quantity: Any) -> int:
 
 
 def _retotal(order: Order, actor: Actor, change: Part) -> None:
-    """New totals from the lines as they are now, then the timeline entry naming the change."""
-    lines = list(order.lines.all())
+    """New amounts for the lines as they are now, by the pricing that placed the order, then
+    the timeline entry naming the change."""
     before = order.total
-    order.subtotal = sum((line.line_total for line in lines), NOTHING)
-    order.shipping_total, order.total = order_totals(store=order.store, subtotal=order.subtotal)
-    order.save(update_fields=["subtotal", "shipping_total", "total", "updated_at"])
+    price = reprice(order)
+    lines = list(order.lines.order_by("pk"))
+    for line, priced in zip(lines, price.lines, strict=True):
+        line.line_total, line.discount_total, line.tax_total = (
+            priced.total,
+            priced.discount,
+            priced.tax,
+        )
+    OrderLine.objects.bulk_update(lines, ["line_total", "discount_total", "tax_total"])
+    order.subtotal, order.discount_total = price.subtotal, price.discount_total
+    order.shipping_total, order.tax_total = price.shipping_total, price.tax_total
+    order.total = price.total
+    order.save(
+        update_fields=[
+            "subtotal",
+            "discount_total",
+            "shipping_total",
+            "tax_total",
+            "total",
+            "updated_at",
+        ]
+    )
     refresh_statuses(order, lines=lines)
     parts = [
         change,
@@ -114,9 +133,7 @@ def order_line_set_quantity(*, order: Order, line_id: int, quantity: int, actor:
     assert line.variant_id is not None
     _move_allocation(locked, line.variant_id, quantity - before, actor)
     line.quantity = quantity
-    # The line keeps the price it was sold at; only the quantity changes.
-    line.line_total = (line.unit_price * quantity).quantize(CENT)
-    line.save(update_fields=["quantity", "line_total"])
+    line.save(update_fields=["quantity"])
     _retotal(locked, actor, part("quantity_changed", sku=line.sku, before=before, after=quantity))
     return locked
 
@@ -160,7 +177,17 @@ def order_line_add(*, order: Order, variant_id: int, quantity: int, actor: Actor
             f"{variant.sku} is on the order already; change its quantity.", code="line_exists"
         )
     stock_allocate(lines=[(variant.pk, quantity)], actor=actor, reference=order_reference(locked))
-    line = OrderLine.objects.create(order=locked, **price_line(variant, quantity)._asdict())
+    # Sold at today's price; _retotal works out its discount and tax with the rest.
+    line = OrderLine.objects.create(
+        order=locked,
+        variant=variant,
+        sku=variant.sku,
+        product_title=variant.product.title,
+        variant_title=variant.title,
+        unit_price=variant.price,
+        quantity=quantity,
+        line_total=(variant.price * quantity).quantize(CENT),
+    )
     _retotal(locked, actor, part("line_added", sku=variant.sku, after=quantity))
     return line
 

@@ -10,12 +10,13 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
-from apps.catalog.models import ProductStatus, ProductVariant
+from apps.checkout.services import discount_give_back, discount_redeem, quote_cart
 from apps.core.errors import ApplicationError, NotFound
 from apps.inventory.order_stock import stock_allocate, stock_release
 from apps.orders.event_texts import Part, part, placed_part
@@ -28,7 +29,7 @@ from apps.orders.order_state import (
     require_reason,
     stock_holders,
 )
-from apps.orders.pricing import order_price
+from apps.orders.pricing import order_price_of, refuse_quote
 from apps.orders.signals import order_status_changed
 from apps.orders.transitions import OrderStatus, Transition, find_transition, open_to
 from apps.stores.models import Store
@@ -74,7 +75,7 @@ def clean_address(address: dict[str, Any]) -> dict[str, str]:
     return cleaned
 
 
-def _merge_lines(lines: list[OrderLineInput]) -> dict[int, int]:
+def merge_lines(lines: list[OrderLineInput]) -> dict[int, int]:
     if not lines:
         raise ApplicationError("An order needs at least one line.", code="no_lines")
     if len(lines) > MAX_LINES:
@@ -94,8 +95,24 @@ def _merge_lines(lines: list[OrderLineInput]) -> dict[int, int]:
     return merged
 
 
+@dataclass(frozen=True)
+class CheckoutChoice:
+    """What the customer chose at checkout besides the cart: the same fields the quote takes.
+    `expected_total`, when given, is the quote's total: the order is placed only at it."""
+
+    shipping_method_id: int | None = None
+    discount_code: str = ""
+    expected_total: Decimal | None = None
+
+
 def _fingerprint(
-    *, store: Store, merged: dict[int, int], address: dict[str, str], note: str, email: str
+    *,
+    store: Store,
+    merged: dict[int, int],
+    address: dict[str, str],
+    note: str,
+    email: str,
+    choice: CheckoutChoice,
 ) -> str:
     payload = {
         "store": store.pk,
@@ -103,6 +120,8 @@ def _fingerprint(
         "address": address,
         "note": note,
         "email": email,
+        "shipping_method": choice.shipping_method_id,
+        "discount_code": choice.discount_code.strip().lower(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -124,8 +143,10 @@ def order_place(
     phone: str = "",
     customer_note: str = "",
     idempotency_key: str = "",
+    choice: CheckoutChoice = CheckoutChoice(),
 ) -> tuple[Order, bool]:
-    """Place an order: prices and totals from the catalogue, every line allocated or none.
+    """Place an order: every amount as quote_cart works it out (prices from the catalogue,
+    the code, shipping, tax), every line allocated and the code's use counted, or nothing.
 
     Returns (order, created). With an idempotency key, a repeat by the same customer returns
     the first order (created=False) even when the two requests race.
@@ -137,12 +158,17 @@ def order_place(
     idempotency_key = (idempotency_key or "").strip()
     if len(idempotency_key) > 64:
         raise ApplicationError("The idempotency key is at most 64 characters.", code="invalid")
-    merged = _merge_lines(lines)
+    merged = merge_lines(lines)
     address = clean_address(shipping_address)
     email = (email or customer.email).strip().lower()
     customer_note = (customer_note or "").strip()
     fingerprint = _fingerprint(
-        store=store, merged=merged, address=address, note=customer_note, email=email
+        store=store,
+        merged=merged,
+        address=address,
+        note=customer_note,
+        email=email,
+        choice=choice,
     )
 
     if idempotency_key:
@@ -164,6 +190,7 @@ def order_place(
                 customer_note=customer_note,
                 idempotency_key=idempotency_key,
                 fingerprint=fingerprint,
+                choice=choice,
             )
     except IntegrityError:
         if not idempotency_key:
@@ -189,30 +216,37 @@ def _create_order(
     customer_note: str,
     idempotency_key: str,
     fingerprint: str,
+    choice: CheckoutChoice,
 ) -> Order:
-    variants = {
-        v.pk: v
-        for v in ProductVariant.objects.select_related("product").filter(pk__in=list(merged))
-    }
-    unknown = [vid for vid in merged if vid not in variants or variants[vid].store_id != store.pk]
-    if unknown:
-        raise ApplicationError(
-            f"Unknown variant(s) for this store: {', '.join(map(str, sorted(unknown)))}.",
-            code="unknown_variant",
-        )
-    inactive = sorted(v.sku for v in variants.values() if v.product.status != ProductStatus.ACTIVE)
-    if inactive:
-        raise ApplicationError(f"Not for sale: {', '.join(inactive)}.", code="variant_not_for_sale")
-
-    price = order_price(store=store, lines=[(variants[pk], q) for pk, q in merged.items()])
+    quote = quote_cart(
+        store=store,
+        quantities=merged,
+        country=address["country"],
+        shipping_method_id=choice.shipping_method_id,
+        discount_code=choice.discount_code,
+        email=email,
+        customer_id=customer.pk,
+    )
+    refuse_quote(quote, expected_total=choice.expected_total)
+    method = quote.shipping_method
+    price = order_price_of(
+        quote.price, quote.variants, shipping_method_name=method.name if method else ""
+    )
     order = Order(
         store=store,
         customer=customer,
         status=OrderStatus.PENDING,
         currency=store.currency,
         subtotal=price.subtotal,
+        discount_total=price.discount_total,
         shipping_total=price.shipping,
+        tax_total=price.tax_total,
         total=price.total,
+        prices_include_tax=price.prices_include_tax,
+        discount_code=price.discount_code,
+        discount=quote.discount,
+        shipping_method=method,
+        shipping_method_name=price.shipping_method_name,
         email=email,
         phone=phone,
         shipping_address=address,
@@ -224,6 +258,10 @@ def _create_order(
     _save_with_number(order, actor=customer)
     OrderLine.objects.bulk_create(OrderLine(order=order, **line._asdict()) for line in price.lines)
     stock_allocate(lines=list(merged.items()), actor=customer, reference=order_reference(order))
+    if quote.discount is not None:
+        discount_redeem(
+            quote.discount, email=email, customer_id=customer.pk, order_number=order.number
+        )
     record_event(
         order,
         OrderEventType.PLACED,
@@ -352,6 +390,8 @@ def _move(
                 holders=stock_holders(locked),
             )
             parts.append(part("stock_released"))
+        if locked.discount_code:
+            discount_give_back(order_number=locked.number)
     source, target = locked.status, transition.target
     locked.status = target
     locked.save(update_fields=["status", "updated_at"])

@@ -61,7 +61,7 @@ class StoreAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "slug", "order_prefix", "currency", "is_active")}),
         (_("Contact"), {"fields": ("email", "phone", "address")}),
-        (_("Shipping"), {"fields": ("shipping_flat_rate", "free_shipping_threshold")}),
+        (_("Tax"), {"fields": ("prices_include_tax", "tax_rounding")}),
         (
             _("Orders"),
             {"fields": ("auto_confirm_orders", "ship_unpaid_orders", "return_window_days")},

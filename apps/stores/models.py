@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -37,22 +37,6 @@ class Store(TimeStampedModel):
     email = models.EmailField(_("contact email"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     address = models.TextField(_("address"), blank=True)
-    shipping_flat_rate = models.DecimalField(
-        _("flat shipping rate"),
-        max_digits=10,
-        decimal_places=2,
-        default=0,
-        validators=[MinValueValidator(0)],
-    )
-    free_shipping_threshold = models.DecimalField(
-        _("free shipping from"),
-        max_digits=12,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-        help_text=_("Orders with a subtotal at or above this ship free. Empty: never free."),
-    )
     is_active = models.BooleanField(_("active"), default=True)
     # The store's own guard rails on its orders (apps/orders/fulfilment.py, services.py).
     ship_unpaid_orders = models.BooleanField(
@@ -87,11 +71,6 @@ class Store(TimeStampedModel):
         verbose_name = _("store")
         verbose_name_plural = _("stores")
         ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(shipping_flat_rate__gte=0), name="store_shipping_rate_gte_0"
-            ),
-        ]
 
     def __str__(self):
         return self.name

@@ -40,6 +40,7 @@ def product_form(
             "barcode": "",
             "track_inventory": "on",
             "low_stock_threshold": 5,
+            "weight_grams": 0,
             "position": index,
             "product": "",
         }

@@ -20,7 +20,7 @@ D = Decimal
 
 @pytest.fixture
 def store():
-    store = StoreFactory(currency="EUR")
+    store = StoreFactory(currency="EUR", standard_shipping=None)
     ShippingMethod.objects.create(store=store, name="Post", price=D("4.90"), countries=["DE"])
     TaxRate.objects.create(store=store, country="DE", rate=D("19"))
     return store

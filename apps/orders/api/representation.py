@@ -34,7 +34,12 @@ def sale_data(order: Order) -> dict[str, Any]:
         "payment_status": order.payment_status,
         "currency": order.currency,
         "subtotal": format_money(order.subtotal),
+        "discount_total": format_money(order.discount_total),
         "shipping_total": format_money(order.shipping_total),
+        "tax_total": format_money(order.tax_total),
+        "prices_include_tax": order.prices_include_tax,
+        "discount_code": order.discount_code,
+        "shipping_method_name": order.shipping_method_name,
         "total": format_money(order.total),
         "email": order.email,
         "phone": order.phone,
@@ -55,6 +60,8 @@ def lines_data(order: Order) -> list[dict[str, Any]]:
             "unit_price": format_money(line.unit_price),
             "quantity": line.quantity,
             "line_total": format_money(line.line_total),
+            "discount_total": format_money(line.discount_total),
+            "tax_total": format_money(line.tax_total),
         }
         for line in order.lines.all()
     ]

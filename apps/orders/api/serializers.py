@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -17,10 +19,10 @@ from apps.orders.api.representation import (
     payment_summary_data,
     sale_data,
 )
-from apps.orders.models import ORDER_SALE_FIELDS, Order, OrderEvent, OrderLine, ShipmentStatus
+from apps.orders.models import ORDER_SALE_FIELDS, Order, OrderEvent, OrderLine
 from apps.orders.selectors import allowed_transitions
-from apps.orders.services import MAX_LINES, MAX_QUANTITY
-from apps.orders.transitions import OrderStatus, find_transition
+from apps.orders.services import MAX_LINES, MAX_QUANTITY, CheckoutChoice
+from apps.orders.transitions import OrderStatus, find_transition, open_to
 from apps.stores.models import Store
 from apps.stores.roles import Capability
 from apps.stores.scoping import user_can
@@ -66,6 +68,32 @@ class OrderCreateInputSerializer(serializers.Serializer):
     )
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    shipping_method = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text="A shipping method id from the quote's `shipping_methods`; without one, the "
+        "store's first method that ships to the address.",
+    )
+    discount_code = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, help_text="Any letter case."
+    )
+    expected_total = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        help_text="The quote's total: the order is placed only at it (else 409 "
+        "`total_changed`). Ignored by the quote itself.",
+    )
+
+    def checkout_choice(self) -> CheckoutChoice:
+        values = self.validated_data
+        return CheckoutChoice(
+            shipping_method_id=values.get("shipping_method"),
+            discount_code=values.get("discount_code", ""),
+            expected_total=values.get("expected_total"),
+        )
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
@@ -80,6 +108,8 @@ class OrderLineSerializer(serializers.ModelSerializer):
             "unit_price",
             "quantity",
             "line_total",
+            "discount_total",
+            "tax_total",
         )
         read_only_fields = fields
 
@@ -116,11 +146,9 @@ ORDER_FIELDS = ("number", *ORDER_SALE_FIELDS, "placed_at")
 
 
 def can_cancel(order: Order) -> bool:
-    """What order_transition would allow: the table's edge, and no shipment on its way or
-    delivered (read from the prefetched shipments)."""
-    return find_transition(order.status, OrderStatus.CANCELLED) is not None and all(
-        shipment.status == ShipmentStatus.CANCELLED for shipment in order.shipments.all()
-    )
+    """What order_transition would allow: the table's edge, while nothing of it is out."""
+    transition = find_transition(order.status, OrderStatus.CANCELLED)
+    return transition is not None and open_to(transition, fulfilment_status=order.fulfilment_status)
 
 
 class CustomerOrderSerializer(serializers.ModelSerializer):

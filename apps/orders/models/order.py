@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from apps.catalog.models import ProductVariant
+from apps.checkout.models import DiscountCode, ShippingMethod
 from apps.core.models import TimeStampedModel
 from apps.orders.event_texts import render_parts
 from apps.orders.statuses import FulfilmentStatus, PaymentStatus
@@ -21,7 +22,12 @@ ORDER_SALE_FIELDS = (
     "payment_status",
     "currency",
     "subtotal",
+    "discount_total",
     "shipping_total",
+    "tax_total",
+    "prices_include_tax",
+    "discount_code",
+    "shipping_method_name",
     "total",
     "email",
     "phone",
@@ -58,7 +64,40 @@ class Order(TimeStampedModel):
     )
     currency = models.CharField(_("currency"), max_length=3)
     subtotal = models.DecimalField(_("subtotal"), max_digits=14, decimal_places=2)
+    # What apps/checkout/pricing.py charged; database defaults so that bulk writers (the
+    # demo seeder's COPY) may leave out what they do not price.
+    discount_total = models.DecimalField(
+        _("discount"), max_digits=14, decimal_places=2, default=0, db_default=0
+    )
     shipping_total = models.DecimalField(_("shipping"), max_digits=12, decimal_places=2)
+    tax_total = models.DecimalField(
+        _("tax"), max_digits=14, decimal_places=2, default=0, db_default=0
+    )
+    prices_include_tax = models.BooleanField(
+        _("prices include tax"), default=False, db_default=False
+    )
+    discount_code = models.CharField(
+        _("discount code"), max_length=40, blank=True, default="", db_default=""
+    )
+    discount = models.ForeignKey(
+        DiscountCode,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("discount code"),
+    )
+    shipping_method_name = models.CharField(
+        _("shipping method"), max_length=120, blank=True, default="", db_default=""
+    )
+    shipping_method = models.ForeignKey(
+        ShippingMethod,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("shipping method"),
+    )
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2)
     email = models.EmailField(_("email"))
     phone = models.CharField(_("phone"), max_length=32, blank=True)
@@ -124,6 +163,12 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
     quantity = models.PositiveIntegerField(_("quantity"))
     line_total = models.DecimalField(_("line total"), max_digits=14, decimal_places=2)
+    discount_total = models.DecimalField(
+        _("discount"), max_digits=14, decimal_places=2, default=0, db_default=0
+    )
+    tax_total = models.DecimalField(
+        _("tax"), max_digits=14, decimal_places=2, default=0, db_default=0
+    )
     # Kept by the shipment and return services under the order's lock; the order's
     # fulfilment status is derived from them.
     quantity_shipped = models.PositiveIntegerField(_("shipped"), default=0)

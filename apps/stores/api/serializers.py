@@ -13,6 +13,5 @@ class StorePublicSerializer(serializers.ModelSerializer):
             "currency",
             "email",
             "phone",
-            "shipping_flat_rate",
-            "free_shipping_threshold",
+            "prices_include_tax",
         )
