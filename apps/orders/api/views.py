@@ -64,7 +64,13 @@ class CustomerOrderListView(generics.ListCreateAPIView):
             "(and the header `Idempotent-Replayed: true`); the same key with a different body "
             "answers 422. Not enough stock answers 409 with `error.shortages` naming each SKU "
             "and the quantity available; a counted variant with no stock record answers 409 "
-            "`no_stock_record` naming its SKUs (it is never sold unallocated)."
+            "`no_stock_record` naming its SKUs (it is never sold unallocated). The amounts are "
+            "exactly what `POST /api/v1/checkout/quote/` answers for the same body; a code that "
+            "was used up or expired since answers 409 (`code_used_up`, `code_expired`, "
+            "`code_not_started`, `code_already_used`), an `expected_total` that is not the "
+            "total any more answers 409 `total_changed`, and `error.problems` names each "
+            "problem. A cart the store cannot price (unknown code, method or variant, a "
+            "minimum not reached) answers 400 naming them the same way."
         ),
         parameters=[
             OpenApiParameter(
@@ -97,6 +103,7 @@ class CustomerOrderListView(generics.ListCreateAPIView):
             phone=values.get("phone", ""),
             customer_note=values.get("note", ""),
             idempotency_key=request.headers.get(IDEMPOTENCY_HEADER, ""),
+            choice=data.checkout_choice(),
         )
         order = order_detail_for_customer(customer=request.user).get(pk=order.pk)
         response = Response(
