@@ -3,8 +3,10 @@
 N clients (threads, each with its own connection) place orders through
 apps.orders.services.order_place against a fresh bench store: a few "hot" variants with little
 stock that many orders fight over, and plentiful ones. Beside it, the baseline of the same run:
-the same clients each doing one plain INSERT in a transaction. Afterwards it counts oversold
-units (allocated beyond on hand for stock without backorders) and replays the stock ledger.
+the same clients each doing one plain INSERT in a transaction. Then the same orders again with
+a discount code (its uses counted under its row lock) and the store's 20 % tax, the checkout a
+storefront sends. Afterwards it counts oversold units (allocated beyond on hand for stock
+without backorders) and replays the stock ledger.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/nexus_bench_orders \\
         .venv/bin/python bench/order_place.py --clients 16 --orders 4000
@@ -27,6 +29,7 @@ from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nexus_bench_orders"
 BASELINE_TABLE = "bench_order_place_baseline"
+BENCH_CODE = "BENCH10"
 
 
 def setup_django() -> None:
@@ -64,7 +67,7 @@ def _create_database(url: str) -> None:
 
 def make_store(*, hot: int, hot_stock: int, plentiful: int):
     from apps.catalog.models import ProductStatus
-    from apps.checkout.models import ShippingMethod
+    from apps.checkout.models import DiscountCode, DiscountKind, ShippingMethod, TaxRate
     from apps.inventory.catalog_writes import product_create
     from apps.inventory.models import MovementReason
     from apps.inventory.services import stock_adjust
@@ -78,6 +81,10 @@ def make_store(*, hot: int, hot_stock: int, plentiful: int):
         order_prefix=f"B{tag}",
     )
     ShippingMethod.objects.create(store=store, name="Standard shipping", price=Decimal("4.90"))
+    TaxRate.objects.create(store=store, country="GB", rate=Decimal("20"))
+    DiscountCode.objects.create(
+        store=store, code=BENCH_CODE, kind=DiscountKind.PERCENTAGE, value=Decimal("10")
+    )
 
     def variants(count: int, stock: int, label: str) -> list[int]:
         ids = []
@@ -168,10 +175,10 @@ def baseline(clients: int, operations: int) -> tuple[float, list]:
             cursor.execute(f"DROP TABLE {BASELINE_TABLE}")
 
 
-def place_orders(store, hot_ids, plenty_ids, clients: int, operations: int):
+def place_orders(store, hot_ids, plenty_ids, clients: int, operations: int, *, code: str = ""):
     from apps.core.errors import ApplicationError
     from apps.inventory.order_stock import InsufficientStock
-    from apps.orders.services import OrderLineInput, order_place
+    from apps.orders.services import CheckoutChoice, OrderLineInput, order_place
     from apps.users.models import User
 
     address = {
@@ -182,8 +189,10 @@ def place_orders(store, hot_ids, plenty_ids, clients: int, operations: int):
         "country": "GB",
     }
     customer_ids = [
-        User.objects.create_user(f"client{i}.{store.slug}@bench.example").pk for i in range(clients)
+        User.objects.create_user(f"client{i}.{code or 'plain'}.{store.slug}@bench.example").pk
+        for i in range(clients)
     ]
+    choice = CheckoutChoice(discount_code=code)
     customers: dict[int, object] = {}
 
     def place(index: int, rng) -> str:
@@ -195,7 +204,11 @@ def place_orders(store, hot_ids, plenty_ids, clients: int, operations: int):
         lines = [OrderLineInput(variant_id, rng.randint(1, 2)) for variant_id in chosen]
         try:
             order_place(
-                store=store, customer=customers[index], lines=lines, shipping_address=address
+                store=store,
+                customer=customers[index],
+                lines=lines,
+                shipping_address=address,
+                choice=choice,
             )
         except InsufficientStock:
             return "short"
@@ -263,6 +276,12 @@ def main() -> None:
     outcomes = Counter(outcome for outcome, _ in results)
     print(f"outcomes: {dict(sorted(outcomes.items()))}")
     print(f"order_place / baseline: {rate / base_rate:.2f}x ({base_rate / rate:.1f}x slower)")
+    seconds, coded = place_orders(
+        store, hot_ids, plenty_ids, args.clients, args.orders, code=BENCH_CODE
+    )
+    coded_rate = describe("order_place, code + tax", seconds, coded, {"placed"})
+    outcomes += Counter(outcome for outcome, _ in coded)
+    print(f"with a code and tax / without: {coded_rate / rate:.2f}x")
 
     units, mismatches = oversold(store)
     print(f"oversold units: {units}; stock rows disagreeing with the ledger: {mismatches}")
