@@ -7,6 +7,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.models import TimeStampedModel
+
 
 def canonical_email(value: str) -> str:
     """The one spelling of an address: how accounts are stored, looked up, locked out and
@@ -56,6 +58,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # When the person last proved they read mail at `email` (a confirmed e-mail change);
+    # empty until then, and again whenever the address changes another way.
+    email_verified_at = models.DateTimeField(
+        _("e-mail verified at"), null=True, blank=True, editable=False
+    )
     token_generation = models.PositiveIntegerField(
         _("token generation"),
         default=0,
@@ -101,3 +108,52 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.first_name or self.email
+
+
+class CustomerAddress(TimeStampedModel):
+    """An address of the person's address book, kept exactly as an order keeps its shipping
+    address (a JSON object of apps/orders/services.ADDRESS_FIELDS): the book's rules are the
+    order's, in apps/orders/address_book.py, so a saved address can always be ordered to."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("user")
+    )
+    label = models.CharField(_("label"), max_length=40, blank=True, help_text=_("e.g. Home"))
+    address = models.JSONField(_("address"), default=dict)
+    is_default_shipping = models.BooleanField(_("default shipping address"), default=False)
+
+    class Meta:
+        verbose_name = _("customer address")
+        verbose_name_plural = _("customer addresses")
+        ordering = ["id"]
+        constraints = [
+            # One default per person at most; the service moves it in one transaction.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(is_default_shipping=True),
+                name="customeraddress_one_default_per_user",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label or f"{self.user_id} #{self.pk}"
+
+
+class EmailChange(models.Model):
+    """A pending change of the person's e-mail, waiting for the one-time token sent to the new
+    address. One per person: asking again replaces it. Only the token's SHA-256 is kept."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="email_change", verbose_name=_("user")
+    )
+    new_email = models.EmailField(_("new e-mail address"))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("e-mail change")
+        verbose_name_plural = _("e-mail changes")
+
+    def __str__(self):
+        return f"{self.user_id} → {self.new_email}"
