@@ -298,6 +298,7 @@ REST_FRAMEWORK = {
         "login": env_str("API_THROTTLE_LOGIN", "10/minute"),
         "register": env_str("API_THROTTLE_REGISTER", "20/hour"),
         "password_reset": env_str("API_THROTTLE_PASSWORD_RESET", "5/hour"),
+        "guest": env_str("API_THROTTLE_GUEST", "60/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -321,6 +322,9 @@ PASSWORD_RESET_EMAILS_PER_HOUR = env_int("PASSWORD_RESET_EMAILS_PER_HOUR", 3, mi
 # Where a customer's reset link leads: the storefront's page, which then calls
 # POST /api/v1/auth/password-reset/confirm/. Empty: the back office's own reset page.
 STOREFRONT_PASSWORD_RESET_URL = env_str("STOREFRONT_PASSWORD_RESET_URL", "")
+# Where a guest's order link leads: the storefront's order page, given ?number=…&token=…, which
+# then calls POST /api/v1/orders/lookup/. Empty: the e-mail gives the number and the token.
+STOREFRONT_ORDER_URL = env_str("STOREFRONT_ORDER_URL", "")
 
 # The API's description (/api/schema/, /api/docs/, /api/redoc/) is public by default: it holds
 # no secret, the storefront's developers read it, and every endpoint checks its caller anyway.

@@ -1,6 +1,8 @@
 """Tell the customer when their order moves or ships: queued as a background task after
 commit, so a slow mail server never holds a checkout or a staff click."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.dispatch import receiver
@@ -8,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
 
+from apps.orders.guests import order_access_token
 from apps.orders.models import Order, Shipment, ShipmentStatus
 from apps.orders.signals import order_shipment_changed, order_status_changed
 from apps.orders.transitions import OrderStatus
@@ -35,12 +38,24 @@ def _send(order: Order, subject: str, extra: list[str]) -> None:
     )
 
 
+def _guest_link(order: Order) -> list[str]:
+    """A guest has no account to find the order in: the e-mail carries its key."""
+    if order.customer_id is not None:
+        return []
+    token = order_access_token(order)
+    if settings.STOREFRONT_ORDER_URL:
+        query = urlencode({"number": order.number, "token": token})
+        return [_("Your order: %(url)s") % {"url": f"{settings.STOREFRONT_ORDER_URL}?{query}"}]
+    return [_("Your order's key: %(token)s (with its number).") % {"token": token}]
+
+
 @task()
 def send_order_status_email(order_id: int, status: str) -> None:
     order = Order.objects.select_related("store").filter(pk=order_id).first()
     if order is None or not order.email:
         return
-    _send(order, CUSTOMER_SUBJECTS[status] % {"number": order.number}, [])
+    extra = _guest_link(order) if status == OrderStatus.PENDING else []
+    _send(order, CUSTOMER_SUBJECTS[status] % {"number": order.number}, extra)
 
 
 @task()

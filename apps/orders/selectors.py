@@ -78,10 +78,8 @@ def order_list_for_customer(*, customer: User) -> QuerySet[Order]:
     return Order.objects.filter(customer=customer).select_related("store")
 
 
-def order_detail_for_customer(*, customer: User) -> QuerySet[Order]:
-    """The customer's orders with their lines and the part of the timeline they may see
-    (in `customer_timeline`)."""
-    return order_list_for_customer(customer=customer).prefetch_related(
+def _as_the_customer_sees_them(orders: QuerySet[Order]) -> QuerySet[Order]:
+    return orders.prefetch_related(
         *AFTER_SALE_PREFETCHES,
         Prefetch(
             "events",
@@ -89,6 +87,19 @@ def order_detail_for_customer(*, customer: User) -> QuerySet[Order]:
             to_attr="customer_timeline",
         ),
     )
+
+
+def order_detail_for_customer(*, customer: User) -> QuerySet[Order]:
+    """The customer's orders with their lines and the part of the timeline they may see
+    (in `customer_timeline`)."""
+    return _as_the_customer_sees_them(order_list_for_customer(customer=customer))
+
+
+def order_detail_for_guest(*, order: Order) -> Order:
+    """A guest's order (opened by its link or a code) as its customer sees it."""
+    return _as_the_customer_sees_them(
+        Order.objects.filter(pk=order.pk, customer__isnull=True).select_related("store")
+    ).get()
 
 
 def allowed_transitions(*, order: Order, user: Viewer) -> list[Transition]:

@@ -126,8 +126,17 @@ def _fingerprint(
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def _replay(*, customer: User, idempotency_key: str, fingerprint: str) -> Order | None:
-    existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+def _replay(
+    *, store: Store, customer: User | None, email: str, idempotency_key: str, fingerprint: str
+) -> Order | None:
+    """The first order placed with this key: a customer's keys are theirs, a guest's are
+    scoped by the store and the e-mail they gave."""
+    orders = Order.objects.filter(idempotency_key=idempotency_key)
+    if customer is None:
+        orders = orders.filter(customer__isnull=True, store=store, email=email)
+    else:
+        orders = orders.filter(customer=customer)
+    existing = orders.first()
     if existing is not None and existing.request_fingerprint != fingerprint:
         raise IdempotencyKeyReused("This Idempotency-Key was already used for a different order.")
     return existing
@@ -136,7 +145,7 @@ def _replay(*, customer: User, idempotency_key: str, fingerprint: str) -> Order 
 def order_place(
     *,
     store: Store,
-    customer: User,
+    customer: User | None,
     lines: list[OrderLineInput],
     shipping_address: dict[str, Any],
     email: str = "",
@@ -148,11 +157,15 @@ def order_place(
     """Place an order: every amount as quote_cart works it out (prices from the catalogue,
     the code, shipping, tax), every line allocated and the code's use counted, or nothing.
 
-    Returns (order, created). With an idempotency key, a repeat by the same customer returns
-    the first order (created=False) even when the two requests race.
+    Returns (order, created). With an idempotency key, a repeat by the same customer (or, for
+    a guest, with the same e-mail in the same store) returns the first order (created=False)
+    even when the two requests race. Without a signed-in `customer` the order is a guest's:
+    it needs an e-mail, and apps/orders/guests.py gives its link.
     """
-    if customer is None or not customer.is_authenticated:
-        raise ApplicationError("Orders are placed by a signed-in customer.", code="no_customer")
+    if customer is not None and not customer.is_authenticated:
+        customer = None
+    if customer is None and not (email or "").strip():
+        raise ApplicationError("A guest order needs an e-mail address.", code="email_required")
     if not store.is_active:
         raise NotFound("Store not found.")
     idempotency_key = (idempotency_key or "").strip()
@@ -160,7 +173,7 @@ def order_place(
         raise ApplicationError("The idempotency key is at most 64 characters.", code="invalid")
     merged = merge_lines(lines)
     address = clean_address(shipping_address)
-    email = (email or customer.email).strip().lower()
+    email = (email or (customer.email if customer else "")).strip().lower()
     customer_note = (customer_note or "").strip()
     fingerprint = _fingerprint(
         store=store,
@@ -173,7 +186,11 @@ def order_place(
 
     if idempotency_key:
         existing = _replay(
-            customer=customer, idempotency_key=idempotency_key, fingerprint=fingerprint
+            store=store,
+            customer=customer,
+            email=email,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
         )
         if existing is not None:
             return existing, False
@@ -197,7 +214,11 @@ def order_place(
             raise
         # A concurrent request with the same key committed first: answer with its order.
         existing = _replay(
-            customer=customer, idempotency_key=idempotency_key, fingerprint=fingerprint
+            store=store,
+            customer=customer,
+            email=email,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
         )
         if existing is None:
             raise
@@ -208,7 +229,7 @@ def order_place(
 def _create_order(
     *,
     store: Store,
-    customer: User,
+    customer: User | None,
     merged: dict[int, int],
     address: dict[str, str],
     email: str,
@@ -225,7 +246,7 @@ def _create_order(
         shipping_method_id=choice.shipping_method_id,
         discount_code=choice.discount_code,
         email=email,
-        customer_id=customer.pk,
+        customer_id=customer.pk if customer else None,
     )
     refuse_quote(quote, expected_total=choice.expected_total)
     method = quote.shipping_method
@@ -255,23 +276,28 @@ def _create_order(
         request_fingerprint=fingerprint,
         placed_at=timezone.now(),
     )
+    # A guest is nobody the audit trail can name.
+    actor: Actor = customer or SYSTEM
     _save_with_number(order, actor=customer)
     OrderLine.objects.bulk_create(OrderLine(order=order, **line._asdict()) for line in price.lines)
-    stock_allocate(lines=list(merged.items()), actor=customer, reference=order_reference(order))
+    stock_allocate(lines=list(merged.items()), actor=actor, reference=order_reference(order))
     if quote.discount is not None:
         discount_redeem(
-            quote.discount, email=email, customer_id=customer.pk, order_number=order.number
+            quote.discount,
+            email=email,
+            customer_id=customer.pk if customer else None,
+            order_number=order.number,
         )
     record_event(
         order,
         OrderEventType.PLACED,
-        actor=customer,
+        actor=actor,
         parts=[
             placed_part(line_count=len(price.lines), total=order.total, currency=order.currency)
         ],
         to_value=OrderStatus.PENDING,
     )
-    transaction.on_commit(lambda: _notify(order, None, OrderStatus.PENDING, customer))
+    transaction.on_commit(lambda: _notify(order, None, OrderStatus.PENDING, actor))
     if store.auto_confirm_orders:
         transition = find_transition(OrderStatus.PENDING, OrderStatus.CONFIRMED)
         assert transition is not None
@@ -288,7 +314,7 @@ def order_number(order: Order) -> str:
     return order_number_for(prefix=order.store.order_prefix, order_id=order.pk)
 
 
-def _save_with_number(order: Order, *, actor: User) -> None:
+def _save_with_number(order: Order, *, actor: User | None) -> None:
     """Number the order from its id: unique and readable, and no per-store counter row
     that every checkout of the store would have to queue on."""
     connection = connections[Order.objects.db]

@@ -19,8 +19,9 @@ from apps.orders.api.representation import (
     payment_summary_data,
     sale_data,
 )
+from apps.orders.guests import order_access_token
 from apps.orders.models import ORDER_SALE_FIELDS, Order, OrderEvent, OrderLine
-from apps.orders.selectors import allowed_transitions
+from apps.orders.selectors import allowed_transitions, order_detail_for_guest
 from apps.orders.services import MAX_LINES, MAX_QUANTITY, CheckoutChoice
 from apps.orders.transitions import OrderStatus, find_transition, open_to
 from apps.stores.models import Store
@@ -159,6 +160,12 @@ class CustomerOrderSerializer(serializers.ModelSerializer):
     returns = ReturnSerializer(many=True, read_only=True)
     timeline = OrderEventPublicSerializer(many=True, read_only=True, source="customer_timeline")
     can_cancel = serializers.SerializerMethodField()
+    access_token = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="A guest's order only (null for an account's): the key that opens it "
+        "(`POST /api/v1/orders/lookup/`), given when it is placed or opened.",
+    )
 
     class Meta:
         model = Order
@@ -170,6 +177,7 @@ class CustomerOrderSerializer(serializers.ModelSerializer):
             "returns",
             "timeline",
             "can_cancel",
+            "access_token",
         )
         read_only_fields = fields
 
@@ -196,6 +204,7 @@ class CustomerOrderSerializer(serializers.ModelSerializer):
                 for event in order.customer_timeline
             ],
             "can_cancel": can_cancel(order),
+            "access_token": None,
         }
 
 
@@ -318,3 +327,11 @@ class OrderTransitionInputSerializer(serializers.Serializer):
 
 class OrderLineQuantityInputSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+def guest_order_data(order: Order) -> dict:
+    """A guest's order as its customer sees it, with its key: the guest's only way back to
+    it (also in the confirmation e-mail)."""
+    data = CustomerOrderSerializer(order_detail_for_guest(order=order)).data
+    data["access_token"] = order_access_token(order)
+    return data

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from apps.orders.api import after_sale_views, checkout_views, edit_views, views
+from apps.orders.api import after_sale_views, checkout_views, edit_views, guest_views, views
 
 STAFF_ORDER = "staff/orders/<str:number>/"
 
 urlpatterns = [
     path("checkout/quote/", checkout_views.CheckoutQuoteView.as_view(), name="checkout-quote"),
     path("orders/", views.CustomerOrderListView.as_view(), name="order-list"),
+    path("orders/lookup/", guest_views.OrderLookupView.as_view(), name="order-lookup"),
+    path("orders/lookup/code/", guest_views.LookupCodeView.as_view(), name="order-lookup-code"),
     path("orders/<str:number>/", views.CustomerOrderDetailView.as_view(), name="order-detail"),
     path(
         "orders/<str:number>/cancel/",

@@ -8,10 +8,11 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from apps.core.api.schema import error_response
+from apps.core.throttling import GuestRateThrottle
 from apps.orders.api.common import (
     CUSTOMER_TAGS,
     NUMBER_PARAMETER,
@@ -29,9 +30,13 @@ from apps.orders.api.serializers import (
     OrderTransitionInputSerializer,
     StaffOrderDetailSerializer,
     StaffOrderListSerializer,
+    guest_order_data,
 )
 from apps.orders.models import Order
-from apps.orders.selectors import order_detail_for_customer, order_list_for_customer
+from apps.orders.selectors import (
+    order_detail_for_customer,
+    order_list_for_customer,
+)
 from apps.orders.services import (
     OrderLineInput,
     order_cancel_by_customer,
@@ -44,10 +49,22 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
+class SignedInToRead(BasePermission):
+    """Anyone may place an order (a guest, with an e-mail); only its customer lists them."""
+
+    def has_permission(self, request, view):
+        return request.method == "POST" or bool(request.user and request.user.is_authenticated)
+
+
 @extend_schema_view(get=extend_schema(tags=CUSTOMER_TAGS, summary="Your orders, newest first"))
 class CustomerOrderListView(generics.ListCreateAPIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [SignedInToRead]
     serializer_class = CustomerOrderSerializer
+
+    def get_throttles(self):
+        if self.request.method == "POST":
+            return [*super().get_throttles(), GuestRateThrottle()]
+        return super().get_throttles()
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -94,9 +111,10 @@ class CustomerOrderListView(generics.ListCreateAPIView):
         data = OrderCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        customer = request.user if request.user.is_authenticated else None
         order, created = order_place(
             store=values["store"],
-            customer=request.user,
+            customer=customer,
             lines=[OrderLineInput(line["variant"], line["quantity"]) for line in values["lines"]],
             shipping_address=values["shipping_address"],
             email=values.get("email", ""),
@@ -105,11 +123,13 @@ class CustomerOrderListView(generics.ListCreateAPIView):
             idempotency_key=request.headers.get(IDEMPOTENCY_HEADER, ""),
             choice=data.checkout_choice(),
         )
-        order = order_detail_for_customer(customer=request.user).get(pk=order.pk)
-        response = Response(
-            CustomerOrderSerializer(order).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        if customer is None:
+            data = guest_order_data(order)
+        else:
+            data = CustomerOrderSerializer(
+                order_detail_for_customer(customer=customer).get(pk=order.pk)
+            ).data
+        response = Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
         if not created:
             response[REPLAYED_HEADER] = "true"
         return response

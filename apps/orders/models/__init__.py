@@ -1,4 +1,5 @@
 from apps.orders.models.after_sale import (
+    OrderLookupCode,
     OrderReturn,
     Payment,
     PaymentKind,
@@ -25,6 +26,7 @@ __all__ = [
     "OrderEvent",
     "OrderEventType",
     "OrderLine",
+    "OrderLookupCode",
     "OrderReturn",
     "Payment",
     "PaymentKind",

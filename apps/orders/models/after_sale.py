@@ -240,3 +240,23 @@ class RefundLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.order_line_id}"
+
+
+class OrderLookupCode(models.Model):
+    """A one-time code e-mailed to a guest to open their order (apps/orders/guests.py)."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lookup_codes", verbose_name=_("order")
+    )
+    code_hash = models.CharField(max_length=64, editable=False)
+    expires_at = models.DateTimeField(_("expires at"))
+    tries = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order lookup code")
+        verbose_name_plural = _("order lookup codes")
+        indexes = [models.Index(fields=["order", "expires_at"], name="lookupcode_order_idx")]
+
+    def __str__(self):
+        return f"{self.order_id} {self.expires_at:%Y-%m-%d %H:%M}"

@@ -121,6 +121,12 @@ class Order(TimeStampedModel):
                 condition=~Q(idempotency_key=""),
                 name="order_customer_idempotency_key_unique",
             ),
+            # A guest's key is theirs by the e-mail they gave, in the store they ordered from.
+            models.UniqueConstraint(
+                fields=["store", "email", "idempotency_key"],
+                condition=~Q(idempotency_key="") & Q(customer__isnull=True),
+                name="order_guest_idempotency_key_unique",
+            ),
             models.CheckConstraint(condition=Q(subtotal__gte=0), name="order_subtotal_gte_0"),
             models.CheckConstraint(condition=Q(shipping_total__gte=0), name="order_shipping_gte_0"),
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_gte_0"),
