@@ -98,6 +98,19 @@ _SIDEBAR = (
         ),
     ),
     (
+        _("Checkout"),
+        (
+            (
+                _("Shipping methods"),
+                "local_post_office",
+                "admin:checkout_shippingmethod_changelist",
+                _VIEW,
+            ),
+            (_("Discount codes"), "sell", "admin:checkout_discountcode_changelist", _VIEW),
+            (_("Tax rates"), "percent", "admin:checkout_taxrate_changelist", _VIEW),
+        ),
+    ),
+    (
         _("Import & export"),
         (
             (

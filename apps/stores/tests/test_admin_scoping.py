@@ -79,8 +79,9 @@ def minimal_row(model, store_field, store, user):
         elif field.choices:
             values[field.name] = field.choices[0][0]
         elif field.get_internal_type() in ("CharField", "TextField", "SlugField"):
-            values[field.name] = "walk"
-        elif field.get_internal_type().endswith("IntegerField"):
+            # Within the column's length: a two-letter country code is "wa".
+            values[field.name] = "walk"[: field.max_length or None]
+        elif field.get_internal_type().endswith(("IntegerField", "DecimalField")):
             values[field.name] = 0
     return model._default_manager.create(**values)
 
