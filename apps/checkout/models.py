@@ -214,3 +214,58 @@ class TaxRate(models.Model):
 
     def __str__(self):
         return f"{self.country} {self.rate} %"
+
+
+class CartReservation(models.Model):
+    """Stock held for a cart for a few minutes (the store's reservation_minutes), so what the
+    customer is paying for is still there when the order is placed. Its units count as
+    allocated; the order consumes it, the worker releases it when it runs out."""
+
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, related_name="reservations", verbose_name=_("store")
+    )
+    # The SHA-256 of the token the storefront holds; the token itself is never stored.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The stock ledger's reference for its movements (the token stays secret).
+    reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    order_number = models.CharField(_("order"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("cart reservation")
+        verbose_name_plural = _("cart reservations")
+        indexes = [
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(ended_at__isnull=True),
+                name="reservation_open_expiry_idx",
+            )
+        ]
+
+    def __str__(self):
+        return self.reference
+
+
+class CartReservationLine(models.Model):
+    reservation = models.ForeignKey(
+        CartReservation, on_delete=models.CASCADE, related_name="lines", verbose_name=_("cart")
+    )
+    variant = models.ForeignKey(
+        "catalog.ProductVariant",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("variant"),
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        verbose_name = _("reserved line")
+        verbose_name_plural = _("reserved lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="reservationline_qty_gt_0")
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.variant_id}"

@@ -162,18 +162,26 @@ def _cart(
 
 
 def _availability(
-    variants: dict[int, ProductVariant], quantities: Mapping[int, int]
+    variants: dict[int, ProductVariant],
+    quantities: Mapping[int, int],
+    held: Mapping[int, int],
 ) -> list[LineAvailability]:
-    return [
-        LineAvailability(
-            variant_id=variant.pk,
-            sku=variant.sku,
-            requested=quantities[variant.pk],
-            available=available_units(variant),
-            can_order=can_order(variant, quantities[variant.pk]),
+    """What each line may have now; units the cart's own reservation holds count as its."""
+    lines = []
+    for variant in variants.values():
+        wanted = quantities[variant.pk]
+        units = available_units(variant)
+        mine = held.get(variant.pk, 0)
+        lines.append(
+            LineAvailability(
+                variant_id=variant.pk,
+                sku=variant.sku,
+                requested=wanted,
+                available=None if units is None else units + mine,
+                can_order=wanted <= mine or can_order(variant, wanted - mine),
+            )
         )
-        for variant in variants.values()
-    ]
+    return lines
 
 
 def _shipping_method(
@@ -202,11 +210,13 @@ def quote_cart(
     discount_code: str = "",
     email: str = "",
     customer_id: int | None = None,
+    held: Mapping[int, int] | None = None,
 ) -> Quote:
     """The exact amounts an order of this cart would get now, and every reason it could not
-    be placed (unknown variant, short stock, code problems, method problems)."""
+    be placed (unknown variant, short stock, code problems, method problems). `held`: units
+    the cart's own reservation holds (apps/checkout/reservations.py), its to order."""
     variants, problems = _cart(store, quantities)
-    availability = _availability(variants, quantities)
+    availability = _availability(variants, quantities, held or {})
     problems += [
         Problem(
             "short_stock",

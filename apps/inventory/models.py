@@ -63,6 +63,8 @@ class MovementReason(models.TextChoices):
     ORDER_RELEASED = "order_released", _("Released from order")
     ORDER_SHIPPED = "order_shipped", _("Shipped with order")
     SHIPMENT_CANCELLED = "shipment_cancelled", _("Shipment cancelled")
+    RESERVED = "reserved", _("Reserved for a cart")
+    RESERVATION_RELEASED = "reservation_released", _("Cart reservation released")
 
 
 STAFF_REASONS = (

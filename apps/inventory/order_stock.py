@@ -63,10 +63,10 @@ class StockRecordMissing(Conflict):
 
 def order_movement(reason: str, *, quantity: int, stock: Stock) -> tuple[int, int]:
     """(on-hand change, allocated change) that an order line of `quantity` makes on `stock`."""
-    if reason == MovementReason.ORDER_ALLOCATED:
+    if reason in (MovementReason.ORDER_ALLOCATED, MovementReason.RESERVED):
         return 0, quantity
     # An order gives back at most what the row still holds for orders.
-    if reason == MovementReason.ORDER_RELEASED:
+    if reason in (MovementReason.ORDER_RELEASED, MovementReason.RESERVATION_RELEASED):
         return 0, -min(quantity, stock.allocated)
     if reason == MovementReason.ORDER_SHIPPED:
         return -quantity, -min(quantity, stock.allocated)
@@ -133,9 +133,14 @@ def _refuse_unrecorded(variant_ids: set[int]) -> None:
 
 @transaction.atomic
 def stock_allocate(
-    *, lines: Iterable[tuple[int, int]], actor: Actor, reference: StockReference
+    *,
+    lines: Iterable[tuple[int, int]],
+    actor: Actor,
+    reference: StockReference,
+    reason: str = MovementReason.ORDER_ALLOCATED,
 ) -> list[StockMovement]:
-    """Reserve stock for order lines, all or nothing. Names every short SKU."""
+    """Hold stock for order lines (or, with `reason` RESERVED, a cart), all or nothing.
+    Names every short SKU."""
     wanted = _merge(lines)
     locked = lock_stocks(wanted)
     if len(locked) < len(wanted):
@@ -149,7 +154,7 @@ def stock_allocate(
     ]
     if shortages:
         raise InsufficientStock(sorted(shortages, key=lambda s: s.sku))
-    return _order_moves(stocks, MovementReason.ORDER_ALLOCATED, wanted, actor, reference)
+    return _order_moves(stocks, reason, wanted, actor, reference)
 
 
 def _what_the_order_holds(
@@ -213,10 +218,12 @@ def stock_release(
     actor: Actor,
     reference: StockReference,
     holders: Sequence[StockReference] = (),
+    reason: str = MovementReason.ORDER_RELEASED,
 ) -> list[StockMovement]:
-    """Give back what the order holds allocated (it was cancelled, or a line shrank)."""
+    """Give back what the order (or, with `reason` RESERVATION_RELEASED, a cart) holds
+    allocated: it was cancelled, a line shrank, a reservation ran out or became an order."""
     stocks, wanted = _what_this_order_may_move(lines, _holders(reference, holders), taken=False)
-    return _order_moves(stocks, MovementReason.ORDER_RELEASED, wanted, actor, reference)
+    return _order_moves(stocks, reason, wanted, actor, reference)
 
 
 @transaction.atomic

@@ -16,8 +16,14 @@ from typing import Any
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
+from apps.checkout.reservations import (
+    reservation_consume,
+    reservation_for_token,
+    reservation_variant_ids,
+)
 from apps.checkout.services import discount_give_back, discount_redeem, quote_cart
 from apps.core.errors import ApplicationError, NotFound
+from apps.inventory.ledger import lock_stocks
 from apps.inventory.order_stock import stock_allocate, stock_release
 from apps.orders.event_texts import Part, part, placed_part
 from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine
@@ -103,6 +109,8 @@ class CheckoutChoice:
     shipping_method_id: int | None = None
     discount_code: str = ""
     expected_total: Decimal | None = None
+    # A cart reservation's token (apps/checkout/reservations.py): the order takes its units.
+    reservation_token: str = ""
 
 
 def _fingerprint(
@@ -280,6 +288,10 @@ def _create_order(
     actor: Actor = customer or SYSTEM
     _save_with_number(order, actor=customer)
     OrderLine.objects.bulk_create(OrderLine(order=order, **line._asdict()) for line in price.lines)
+    if choice.reservation_token:
+        reservation = reservation_for_token(store=store, token=choice.reservation_token)
+        lock_stocks(set(merged) | reservation_variant_ids(reservation))
+        reservation_consume(reservation=reservation, order_number=order.number)
     stock_allocate(lines=list(merged.items()), actor=actor, reference=order_reference(order))
     if quote.discount is not None:
         discount_redeem(

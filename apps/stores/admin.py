@@ -64,7 +64,14 @@ class StoreAdmin(StoreScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
         (_("Tax"), {"fields": ("prices_include_tax", "tax_rounding")}),
         (
             _("Orders"),
-            {"fields": ("auto_confirm_orders", "ship_unpaid_orders", "return_window_days")},
+            {
+                "fields": (
+                    "auto_confirm_orders",
+                    "ship_unpaid_orders",
+                    "return_window_days",
+                    "reservation_minutes",
+                )
+            },
         ),
     )
 

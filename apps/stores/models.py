@@ -56,6 +56,11 @@ class Store(TimeStampedModel):
     tax_rounding = models.CharField(
         _("round tax"), max_length=8, choices=TaxRounding.choices, default=TaxRounding.PER_LINE
     )
+    reservation_minutes = models.PositiveSmallIntegerField(
+        _("hold carts' stock for (minutes)"),
+        default=0,
+        help_text=_("0: carts hold nothing; stock is taken when the order is placed."),
+    )
     return_window_days = models.PositiveSmallIntegerField(
         _("return window (days)"),
         default=30,

@@ -5,15 +5,19 @@ pays; placing the order (apps/orders/api/views.py) prices the same body the same
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from apps.checkout.reservations import reservation_cancel, reservation_create, reservation_held
 from apps.checkout.services import Quote, quote_cart
+from apps.core.api.representation import iso_datetime
 from apps.core.api.schema import error_response
 from apps.core.money import format_money
-from apps.orders.api.serializers import OrderCreateInputSerializer
-from apps.orders.services import OrderLineInput, clean_address, merge_lines
+from apps.core.throttling import GuestRateThrottle, UserThrottle
+from apps.orders.api.serializers import OrderCreateInputSerializer, OrderLineInputSerializer
+from apps.orders.services import MAX_LINES, OrderLineInput, clean_address, merge_lines
+from apps.stores.models import Store
 
 CHECKOUT_TAGS = ["Checkout"]
 
@@ -150,5 +154,85 @@ class CheckoutQuoteView(generics.GenericAPIView):
             discount_code=choice.discount_code,
             email=values.get("email") or (customer.email if customer else ""),
             customer_id=customer.pk if customer else None,
+            held=(
+                reservation_held(store=values["store"], token=choice.reservation_token)
+                if choice.reservation_token
+                else None
+            ),
         )
         return Response(quote_data(quote))
+
+
+class ReservationInputSerializer(serializers.Serializer):
+    store = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Store.objects.filter(is_active=True),
+        help_text="Slug of the store.",
+    )
+    lines = OrderLineInputSerializer(many=True, min_length=1, max_length=MAX_LINES)
+
+
+class ReservationSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send it as `reservation` with the order.")
+    expires_at = serializers.DateTimeField()
+
+
+class ReservationCancelInputSerializer(serializers.Serializer):
+    store = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Store.objects.filter(is_active=True)
+    )
+    token = serializers.CharField(max_length=100)
+
+
+class CheckoutReservationView(generics.GenericAPIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [GuestRateThrottle, UserThrottle]
+    serializer_class = ReservationInputSerializer
+
+    @extend_schema(
+        tags=CHECKOUT_TAGS,
+        summary="Hold a cart's stock for the store's reservation minutes",
+        description=(
+            "All lines or none: short stock answers 409 naming each SKU; a store that does not "
+            "hold carts answers 400 `reservations_off`. The order placed with the token takes "
+            "the held units; when the time is up, the worker gives them back."
+        ),
+        request=ReservationInputSerializer,
+        responses={
+            201: ReservationSerializer,
+            400: error_response(400),
+            409: error_response(409),
+        },
+    )
+    def post(self, request):
+        data = ReservationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        reservation, token = reservation_create(
+            store=values["store"],
+            quantities=merge_lines(
+                [OrderLineInput(line["variant"], line["quantity"]) for line in values["lines"]]
+            ),
+        )
+        return Response(
+            {"token": token, "expires_at": iso_datetime(reservation.expires_at)},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class CheckoutReservationCancelView(generics.GenericAPIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [GuestRateThrottle, UserThrottle]
+    serializer_class = ReservationCancelInputSerializer
+
+    @extend_schema(
+        tags=CHECKOUT_TAGS,
+        summary="Give a cart's held stock back before its time is up",
+        request=ReservationCancelInputSerializer,
+        responses={204: None, 400: error_response(400), 409: error_response(409)},
+    )
+    def post(self, request):
+        data = ReservationCancelInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reservation_cancel(store=data.validated_data["store"], token=data.validated_data["token"])
+        return Response(status=status.HTTP_204_NO_CONTENT)

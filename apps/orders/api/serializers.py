@@ -88,12 +88,21 @@ class OrderCreateInputSerializer(serializers.Serializer):
         "`total_changed`). Ignored by the quote itself.",
     )
 
+    reservation = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="A cart reservation's token (`POST /api/v1/checkout/reservations/`): the "
+        "order takes the units it holds.",
+    )
+
     def checkout_choice(self) -> CheckoutChoice:
         values = self.validated_data
         return CheckoutChoice(
             shipping_method_id=values.get("shipping_method"),
             discount_code=values.get("discount_code", ""),
             expected_total=values.get("expected_total"),
+            reservation_token=values.get("reservation", ""),
         )
 
 

@@ -6,6 +6,16 @@ STAFF_ORDER = "staff/orders/<str:number>/"
 
 urlpatterns = [
     path("checkout/quote/", checkout_views.CheckoutQuoteView.as_view(), name="checkout-quote"),
+    path(
+        "checkout/reservations/",
+        checkout_views.CheckoutReservationView.as_view(),
+        name="checkout-reservation",
+    ),
+    path(
+        "checkout/reservations/cancel/",
+        checkout_views.CheckoutReservationCancelView.as_view(),
+        name="checkout-reservation-cancel",
+    ),
     path("orders/", views.CustomerOrderListView.as_view(), name="order-list"),
     path("orders/lookup/", guest_views.OrderLookupView.as_view(), name="order-lookup"),
     path("orders/lookup/code/", guest_views.LookupCodeView.as_view(), name="order-lookup-code"),
