@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("apps.stores.api.urls")),
     path("", include("apps.catalog.api.urls")),
     path("", include("apps.orders.api.urls")),
+    path("", include("apps.orders.api.address_urls")),
     path("", include("apps.inventory.api.urls")),
 ]

@@ -298,6 +298,7 @@ REST_FRAMEWORK = {
         "login": env_str("API_THROTTLE_LOGIN", "10/minute"),
         "register": env_str("API_THROTTLE_REGISTER", "20/hour"),
         "password_reset": env_str("API_THROTTLE_PASSWORD_RESET", "5/hour"),
+        "account_change": env_str("API_THROTTLE_ACCOUNT_CHANGE", "10/hour"),
         "guest": env_str("API_THROTTLE_GUEST", "60/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -322,6 +323,12 @@ PASSWORD_RESET_EMAILS_PER_HOUR = env_int("PASSWORD_RESET_EMAILS_PER_HOUR", 3, mi
 # Where a customer's reset link leads: the storefront's page, which then calls
 # POST /api/v1/auth/password-reset/confirm/. Empty: the back office's own reset page.
 STOREFRONT_PASSWORD_RESET_URL = env_str("STOREFRONT_PASSWORD_RESET_URL", "")
+# Customer accounts: entries of one person's address book; how long the link that confirms
+# a new e-mail address works, and where it leads (the storefront's page, given ?token=…,
+# which then calls POST /api/v1/auth/me/email/confirm/; empty: the e-mail gives the token).
+CUSTOMER_ADDRESSES_MAX = env_int("CUSTOMER_ADDRESSES_MAX", 20, minimum=1)
+EMAIL_CHANGE_HOURS = env_int("EMAIL_CHANGE_HOURS", 24, minimum=1)
+STOREFRONT_EMAIL_CHANGE_URL = env_str("STOREFRONT_EMAIL_CHANGE_URL", "")
 # Where a guest's order link leads: the storefront's order page, given ?number=…&token=…, which
 # then calls POST /api/v1/orders/lookup/. Empty: the e-mail gives the number and the token.
 STOREFRONT_ORDER_URL = env_str("STOREFRONT_ORDER_URL", "")

@@ -1,5 +1,8 @@
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from apps.users.selectors import default_shipping_address_for
 
 User = get_user_model()
 
@@ -14,11 +17,41 @@ class RegisterInputSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
 
 
+class DefaultAddressSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Its id in `/api/v1/auth/me/addresses/`.")
+    label = serializers.CharField()
+    address = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        help_text="The fields of an order's `shipping_address`.",
+    )
+
+
 class MeSerializer(serializers.ModelSerializer):
+    default_shipping_address = serializers.SerializerMethodField(
+        help_text="The default entry of your address book, or null."
+    )
+
     class Meta:
         model = User
-        fields = ("id", "email", "first_name", "last_name", "phone", "is_staff", "date_joined")
-        read_only_fields = ("id", "email", "is_staff", "date_joined")
+        fields = (
+            "id",
+            "email",
+            "email_verified_at",
+            "first_name",
+            "last_name",
+            "phone",
+            "is_staff",
+            "date_joined",
+            "default_shipping_address",
+        )
+        read_only_fields = ("id", "email", "email_verified_at", "is_staff", "date_joined")
+
+    @extend_schema_field(DefaultAddressSerializer(allow_null=True))
+    def get_default_shipping_address(self, user) -> dict | None:
+        entry = default_shipping_address_for(user)
+        if entry is None:
+            return None
+        return DefaultAddressSerializer(entry).data
 
 
 class MeUpdateInputSerializer(serializers.Serializer):
@@ -61,3 +94,4 @@ class PasswordResetConfirmInputSerializer(serializers.Serializer):
     new_password = serializers.CharField(
         write_only=True, max_length=128, style={"input_type": "password"}
     )
+
