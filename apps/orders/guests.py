@@ -1,4 +1,5 @@
-"""Guest orders: the link that opens one, and the one-time code that opens it by e-mail.
+"""Guest orders: the link that opens one, the one-time code that opens it by e-mail, and
+claiming guest orders into an account.
 
 The link's token is the order number signed with the site's secret (Django's signing): it
 cannot be guessed, needs no table, and a replayed checkout can answer it again. A code is six
@@ -17,8 +18,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.errors import NotFound
+from apps.core.errors import ApplicationError, NotFound
 from apps.orders.models import Order, OrderLookupCode
+from apps.users.models import User
 
 _SIGNER = signing.Signer(salt="nexus.orders.guest-link")
 CODE_MINUTES = 15
@@ -111,3 +113,17 @@ def _spend_code(*, number: str, email: str, code: str) -> Order | None:
     lookup.used_at = timezone.now()
     lookup.save(update_fields=["used_at"])
     return lookup.order
+
+
+@transaction.atomic
+def guest_orders_claim(*, user: User) -> int:
+    """Attach the guest orders placed with the account's e-mail to the account, once the
+    address is proven theirs; returns how many."""
+    if not user.email_verified_at:
+        raise ApplicationError(
+            "Verify your e-mail address first: only its owner may claim its orders.",
+            code="email_not_verified",
+        )
+    return Order.objects.filter(customer__isnull=True, email=user.email.lower()).update(
+        customer=user
+    )

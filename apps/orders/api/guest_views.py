@@ -1,8 +1,9 @@
-"""Guests' orders: open one with its link's token or an e-mailed one-time code."""
+"""Guests' orders: open one with its link's token or an e-mailed one-time code, and claim
+them into an account once its e-mail is proven."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from apps.core.api.schema import error_response
@@ -10,6 +11,7 @@ from apps.core.throttling import GuestRateThrottle
 from apps.orders.api.common import CUSTOMER_TAGS
 from apps.orders.api.serializers import CustomerOrderSerializer, guest_order_data
 from apps.orders.guests import (
+    guest_orders_claim,
     lookup_code_send,
     order_for_access_token,
     order_for_lookup_code,
@@ -82,3 +84,20 @@ class LookupCodeView(generics.GenericAPIView):
         data.is_valid(raise_exception=True)
         lookup_code_send(**data.validated_data)
         return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class GuestOrderClaimView(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = None
+
+    @extend_schema(
+        tags=CUSTOMER_TAGS,
+        summary="Claim the guest orders placed with your verified e-mail into your account",
+        request=None,
+        responses={
+            200: inline_serializer("GuestOrdersClaimed", {"claimed": serializers.IntegerField()}),
+            400: error_response(400),
+        },
+    )
+    def post(self, request):
+        return Response({"claimed": guest_orders_claim(user=request.user)})

@@ -19,6 +19,7 @@ urlpatterns = [
     path("orders/", views.CustomerOrderListView.as_view(), name="order-list"),
     path("orders/lookup/", guest_views.OrderLookupView.as_view(), name="order-lookup"),
     path("orders/lookup/code/", guest_views.LookupCodeView.as_view(), name="order-lookup-code"),
+    path("orders/claim/", guest_views.GuestOrderClaimView.as_view(), name="order-claim"),
     path("orders/<str:number>/", views.CustomerOrderDetailView.as_view(), name="order-detail"),
     path(
         "orders/<str:number>/cancel/",

@@ -6,13 +6,16 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.catalog.tests.factories import make_variant
+from apps.core.tests.fixtures import api_client_for as client_for
 from apps.inventory.tests.factories import receive
 from apps.orders.models import Order
 from apps.orders.tests.factories import ADDRESS
 from apps.stores.tests.factories import StoreFactory
+from apps.users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 ORDERS = "/api/v1/orders/"
@@ -136,3 +139,22 @@ def test_a_guest_needs_an_email_and_cannot_list_orders(shop):
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "email_required"
     assert APIClient().get(ORDERS).status_code == 401
+
+
+def test_guest_orders_are_claimed_only_with_a_verified_email(shop):
+    store, variant = shop
+    number = APIClient().post(ORDERS, guest_body(store, variant), format="json").json()["number"]
+    other = APIClient().post(
+        ORDERS, guest_body(store, variant, email="someone@example.com"), format="json"
+    )
+    ann = UserFactory(email="guest@example.com")
+    client = client_for(ann)
+    refused = client.post("/api/v1/orders/claim/")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "email_not_verified"
+    ann.email_verified_at = timezone.now()
+    ann.save()
+    claimed = client_for(ann).post("/api/v1/orders/claim/")
+    assert claimed.json() == {"claimed": 1}
+    assert [o["number"] for o in client_for(ann).get(ORDERS).json()["results"]] == [number]
+    assert Order.objects.get(number=other.json()["number"]).customer is None
