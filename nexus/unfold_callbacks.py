@@ -130,6 +130,7 @@ _SIDEBAR = (
     (
         _("Customers & staff"),
         (
+            (_("Customers"), "groups", "admin:orders_storecustomer_changelist", _VIEW),
             (_("Users"), "person", "admin:users_user_changelist", _VIEW),
             (_("Store memberships"), "badge", "admin:stores_storemembership_changelist", _VIEW),
             (

@@ -25,6 +25,7 @@ from django.utils.text import slugify
 
 from apps.catalog.models import Category, Product, ProductVariant
 from apps.checkout.models import ShippingMethod
+from apps.orders.customers import store_customers_rebuild
 from apps.core.bulk import (
     BulkWriter,
     CopyPipe,
@@ -240,6 +241,8 @@ class DemoSeeder:
             run = StoreRun(store, spec, staff, rng, self.now, pipe, next_ids, log)
             self._generate(run, categories, customers, n_orders)
         reset_sequences(BULK_MODELS)
+        # Orders were written by COPY, past order_place: its customers are read from them.
+        store_customers_rebuild(store_id=store.pk)
 
     def _generate(self, run: StoreRun, categories, customers, n_orders: int) -> None:
         ledger = StockLedger(run)

@@ -21,6 +21,7 @@ from unfold.decorators import action, display
 from apps.core.errors import ApplicationError
 from apps.core.l10n import time_tag
 from apps.core.money import display_money
+from apps.orders import admin_customers  # noqa: F401  (registers the Customers section)
 from apps.orders.forms import (
     ORDER_ACTIONS,
     RECORDED_KINDS,

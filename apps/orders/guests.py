@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError, NotFound
-from apps.orders.models import Order, OrderLookupCode
+from apps.orders.models import Order, OrderLookupCode, StoreCustomer
 from apps.users.models import User
 
 _SIGNER = signing.Signer(salt="nexus.orders.guest-link")
@@ -124,6 +124,6 @@ def guest_orders_claim(*, user: User) -> int:
             "Verify your e-mail address first: only its owner may claim its orders.",
             code="email_not_verified",
         )
-    return Order.objects.filter(customer__isnull=True, email=user.email.lower()).update(
-        customer=user
-    )
+    email = user.email.lower()
+    StoreCustomer.objects.filter(email=email, customer__isnull=True).update(customer=user)
+    return Order.objects.filter(customer__isnull=True, email=email).update(customer=user)

@@ -25,6 +25,7 @@ from apps.checkout.services import discount_give_back, discount_redeem, quote_ca
 from apps.core.errors import ApplicationError, NotFound
 from apps.inventory.ledger import lock_stocks
 from apps.inventory.order_stock import stock_allocate, stock_release
+from apps.orders.customers import store_customer_record
 from apps.orders.event_texts import Part, part, placed_part
 from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine
 from apps.orders.order_state import (
@@ -293,6 +294,7 @@ def _create_order(
         lock_stocks(set(merged) | reservation_variant_ids(reservation))
         reservation_consume(reservation=reservation, order_number=order.number)
     stock_allocate(lines=list(merged.items()), actor=actor, reference=order_reference(order))
+    store_customer_record(order)
     if quote.discount is not None:
         discount_redeem(
             quote.discount,

@@ -18,6 +18,7 @@ from apps.orders.models.order import (
     OrderEvent,
     OrderEventType,
     OrderLine,
+    StoreCustomer,
 )
 
 __all__ = [
@@ -38,4 +39,5 @@ __all__ = [
     "Shipment",
     "ShipmentLine",
     "ShipmentStatus",
+    "StoreCustomer",
 ]

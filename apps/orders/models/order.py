@@ -143,6 +143,8 @@ class Order(TimeStampedModel):
                 fields=["store", "fulfilment_status", "-placed_at"],
                 name="order_store_fulfil_placed_idx",
             ),
+            # A store's customer's orders (the Customers section reads them by e-mail).
+            models.Index(fields=["store", "email"], name="order_store_email_idx"),
         ]
 
     def __str__(self):
@@ -262,3 +264,40 @@ class OrderEvent(models.Model):
         """The event in the active language, then the person's own words."""
         described = render_parts(self.data.get("parts", ())) if self.data else ""
         return " ".join(part for part in (described, self.message) if part)
+
+
+class StoreCustomer(models.Model):
+    """Someone who ordered from a store, by the e-mail their orders went to: the back office's
+    Customers section. Placing an order keeps it (apps/orders/customers.py); the figures
+    (orders, spent, last order) are read from the orders themselves, a page at a time."""
+
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, related_name="customers", verbose_name=_("store")
+    )
+    email = models.EmailField(_("email"))
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="store_customers",
+        verbose_name=_("account"),
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    first_order_at = models.DateTimeField(_("first order"))
+    last_order_at = models.DateTimeField(_("last order"))
+    note = models.TextField(_("staff notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["-last_order_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "email"], name="storecustomer_store_email")
+        ]
+        indexes = [
+            models.Index(fields=["store", "-last_order_at"], name="storecustomer_recent_idx")
+        ]
+
+    def __str__(self):
+        return self.name or self.email
