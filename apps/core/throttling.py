@@ -102,6 +102,18 @@ class PasswordResetRateThrottle(FixedWindowThrottle):
     scope = "password_reset"
 
 
+class AccountChangeRateThrottle(FixedWindowThrottle):
+    """Changing one's e-mail, confirming it, deleting one's account: per account, as each
+    takes the password (a stolen access token cannot try passwords at the API's user rate)."""
+
+    scope = "account_change"
+
+    def client_ident(self, request):
+        if request.user and request.user.is_authenticated:
+            return f"user-{request.user.pk}"
+        return self.get_ident(request)
+
+
 class GuestRateThrottle(FixedWindowThrottle):
     """Guests' checkouts and order lookups, per address: nobody signed in to count instead."""
 

@@ -19,7 +19,7 @@ from apps.stores.scoping import (
 )
 from apps.stores.services import staff_access_sync
 from apps.users.models import User
-from apps.users.services import user_tokens_revoke
+from apps.users.services import user_email_changed, user_tokens_revoke
 
 admin.site.unregister(Group)
 
@@ -98,7 +98,10 @@ class UserAdmin(StoreScopedAdminMixin, BaseUserAdmin, ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return self.add_fieldsets
-        dates = (_("Important dates"), {"fields": ("last_login_moment", "date_joined_moment")})
+        dates = (
+            _("Important dates"),
+            {"fields": ("last_login_moment", "date_joined_moment", "email_verified_at")},
+        )
         if is_platform_operator(request.user):
             flags = ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
             return (
@@ -116,7 +119,7 @@ class UserAdmin(StoreScopedAdminMixin, BaseUserAdmin, ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # The back-office flag follows store roles (staff_access_sync), for operators too.
-        always = ("is_staff", "last_login_moment", "date_joined_moment")
+        always = ("is_staff", "last_login_moment", "date_joined_moment", "email_verified_at")
         if obj is None or is_platform_operator(request.user):
             return always
         if obj.pk == request.user.pk:
@@ -157,4 +160,6 @@ class UserAdmin(StoreScopedAdminMixin, BaseUserAdmin, ModelAdmin):
         super().save_model(request, obj, form, change)
         if "is_active" in form.changed_data and not obj.is_active:
             user_tokens_revoke(user=obj)
+        if change and "email" in form.changed_data:
+            user_email_changed(user=obj)
         staff_access_sync(user=obj)

@@ -1,6 +1,7 @@
-"""User writes: customer sign-up, profile changes, password reset, token revocation."""
+"""User writes: customer sign-up, profile changes, password reset and re-entry, token
+revocation."""
 
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
 from apps.users.forms import NexusPasswordResetForm, NexusSetPasswordForm
-from apps.users.models import User, canonical_email
+from apps.users.models import EmailChange, User, canonical_email
 
 PROFILE_FIELDS = ("first_name", "last_name", "phone")
 
@@ -29,6 +30,19 @@ def password_check(password: str, *, candidate: User) -> None:
             code="invalid_password",
             extra={"fields": {"password": error.messages}},
         ) from None
+
+
+def password_verify(*, user: User, password: str, request: HttpRequest) -> None:
+    """The person proves it is them before a sensitive change (e-mail, deleting the account).
+
+    Through django-axes like a sign-in: failures count towards the account's lock-out, so a
+    stolen access token cannot be used to guess the password. Call it outside any transaction:
+    a refusal rolled back with one would erase the failure axes records."""
+    if authenticate(request, username=user.email, password=password) != user:
+        message = _("Wrong password.")
+        raise ApplicationError(
+            message, code="wrong_password", extra={"fields": {"password": [message]}}
+        )
 
 
 def _email_taken() -> ApplicationError:
@@ -126,3 +140,12 @@ def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> Use
         )
     form.save()
     return user
+
+
+def user_email_changed(*, user: User) -> None:
+    """After someone else (an operator) changed the person's e-mail: the new address is not
+    proved yet, and the tokens issued under the old one die, as after a password change."""
+    User.objects.filter(pk=user.pk).update(email_verified_at=None)
+    user.email_verified_at = None
+    EmailChange.objects.filter(user=user).delete()
+    user_tokens_revoke(user=user)

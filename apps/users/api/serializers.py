@@ -95,3 +95,16 @@ class PasswordResetConfirmInputSerializer(serializers.Serializer):
         write_only=True, max_length=128, style={"input_type": "password"}
     )
 
+
+class EmailChangeInputSerializer(serializers.Serializer):
+    new_email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        write_only=True,
+        max_length=128,
+        style={"input_type": "password"},
+        help_text="Your current password.",
+    )
+
+
+class EmailChangeConfirmInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=128, help_text="The token the e-mail carried.")

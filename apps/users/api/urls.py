@@ -16,4 +16,10 @@ urlpatterns = [
         name="auth-password-reset-confirm",
     ),
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
+    path("auth/me/email/", views.EmailChangeView.as_view(), name="auth-me-email"),
+    path(
+        "auth/me/email/confirm/",
+        views.EmailChangeConfirmView.as_view(),
+        name="auth-me-email-confirm",
+    ),
 ]

@@ -21,8 +21,15 @@ from rest_framework_simplejwt.serializers import TokenVerifySerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import UntypedToken
 
-from apps.core.throttling import LoginRateThrottle, PasswordResetRateThrottle, RegisterRateThrottle
+from apps.core.throttling import (
+    AccountChangeRateThrottle,
+    LoginRateThrottle,
+    PasswordResetRateThrottle,
+    RegisterRateThrottle,
+)
 from apps.users.api.serializers import (
+    EmailChangeConfirmInputSerializer,
+    EmailChangeInputSerializer,
     MeSerializer,
     MeUpdateInputSerializer,
     PasswordResetConfirmInputSerializer,
@@ -34,6 +41,7 @@ from apps.users.api.serializers import (
     TokenVerifiedSerializer,
     TokenVerifyInputSerializer,
 )
+from apps.users.email_change import email_change_confirm, email_change_request
 from apps.users.services import (
     customer_register,
     password_reset_confirm,
@@ -252,3 +260,53 @@ class MeView(APIView):
         data.is_valid(raise_exception=True)
         user = user_update_profile(user=request.user, **data.validated_data)
         return Response(MeSerializer(user).data)
+
+
+class EmailChangeView(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [AccountChangeRateThrottle]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Change your e-mail: mail a confirmation to the new address",
+        description="Takes the new address and your current password (`wrong_password` else; "
+        "failures count towards the sign-in lock-out). Answers 202 and mails a one-time token "
+        "to the new address, valid EMAIL_CHANGE_HOURS, led to STOREFRONT_EMAIL_CHANGE_URL "
+        "(`?token=…`) when it is set; nothing changes until `POST /api/v1/auth/me/email/"
+        "confirm/`. An address of another account gets the same answer: its owner is told by "
+        "mail instead, and no token is made. Your own unverified address may be asked for too, "
+        "to verify it. Asking again replaces the earlier token. Throttled per account.",
+        request=EmailChangeInputSerializer,
+        responses={202: None},
+    )
+    def post(self, request):
+        data = EmailChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        email_change_request(
+            user=request.user,
+            new_email=data.validated_data["new_email"],
+            password=data.validated_data["password"],
+            request=request._request,
+        )
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class EmailChangeConfirmView(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [AccountChangeRateThrottle]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Confirm your new e-mail with the token it received",
+        description="Signed in as the account that asked. The address becomes your sign-in "
+        "and is marked verified; the token works once (`invalid_token` when used, expired, "
+        "replaced or not yours). A changed address revokes every token of the account, like a "
+        "password change: the answer is a new pair for this device. The old address is told.",
+        request=EmailChangeConfirmInputSerializer,
+        responses={200: TokenPairSerializer},
+    )
+    def post(self, request):
+        data = EmailChangeConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = email_change_confirm(user=request.user, token=data.validated_data["token"])
+        return Response(_token_pair(NexusRefreshToken.for_user(user)))
