@@ -1,6 +1,7 @@
 """User writes: customer sign-up, profile changes, password reset and re-entry, token
-revocation."""
+revocation, and the account's own part of deleting it."""
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog  # type: ignore[import-untyped]
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, PermissionDenied
 from apps.users.forms import NexusPasswordResetForm, NexusSetPasswordForm
 from apps.users.models import EmailChange, User, canonical_email
 
@@ -149,3 +150,44 @@ def user_email_changed(*, user: User) -> None:
     user.email_verified_at = None
     EmailChange.objects.filter(user=user).delete()
     user_tokens_revoke(user=user)
+
+
+def deleted_account_email(user: User) -> str:
+    """What a deleted account's e-mail becomes: unique, and routable nowhere (RFC 2606)."""
+    return f"deleted-{user.pk}@deleted.invalid"
+
+
+def account_deletion_check(*, user: User) -> None:
+    """People who work in a store, and operators, do not delete themselves: an owner removes
+    them from the store first (the store's records keep naming its staff)."""
+    if user.is_superuser:
+        raise PermissionDenied(
+            _("An operator's account is closed by another operator, not here."),
+            code="staff_account",
+        )
+    if user.is_staff or user.memberships.exists():
+        raise PermissionDenied(
+            _(
+                "You work in a store: an owner must remove you from it before you can delete "
+                "your account."
+            ),
+            code="staff_account",
+        )
+
+
+def user_anonymise(*, user: User) -> None:
+    """The account stays (its orders point at it) but says nothing of the person any more:
+    no name, phone or real e-mail, no addresses, no way to sign in, every token revoked, and
+    the lock-out records kept under the old e-mail gone. Inside the caller's transaction."""
+    old_email = user.email
+    user.email = deleted_account_email(user)
+    user.first_name = user.last_name = user.phone = ""
+    user.email_verified_at = None
+    user.is_active = False
+    user.set_unusable_password()
+    user.token_generation += 1
+    user.save()
+    user.addresses.all().delete()
+    EmailChange.objects.filter(user=user).delete()
+    for record in (AccessAttempt, AccessFailureLog, AccessLog):
+        record.objects.filter(username__iexact=old_email).delete()

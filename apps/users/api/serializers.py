@@ -108,3 +108,12 @@ class EmailChangeInputSerializer(serializers.Serializer):
 
 class EmailChangeConfirmInputSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=128, help_text="The token the e-mail carried.")
+
+
+class AccountDeleteInputSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        write_only=True,
+        max_length=128,
+        style={"input_type": "password"},
+        help_text="Your current password.",
+    )

@@ -21,13 +21,16 @@ from rest_framework_simplejwt.serializers import TokenVerifySerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import UntypedToken
 
+from apps.core.api.schema import NexusAutoSchema, error_response
 from apps.core.throttling import (
     AccountChangeRateThrottle,
     LoginRateThrottle,
     PasswordResetRateThrottle,
     RegisterRateThrottle,
 )
+from apps.orders.anonymise import customer_account_delete
 from apps.users.api.serializers import (
+    AccountDeleteInputSerializer,
     EmailChangeConfirmInputSerializer,
     EmailChangeInputSerializer,
     MeSerializer,
@@ -242,8 +245,29 @@ class PasswordResetConfirmView(_AnonymousAuthView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class _BodyOnDeleteSchema(NexusAutoSchema):
+    """`DELETE /auth/me/` takes the password in its body (DRF reads DELETE bodies; a header
+    would not carry every password, being Latin-1); the schema describes that body as it does
+    a POST's. OpenAPI 3.0 lets tools ignore a DELETE body, so the description says it too."""
+
+    def _get_request_body(self, direction="request"):
+        if self.method != "DELETE":
+            return super()._get_request_body(direction)
+        self.method = "POST"
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
+
+
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
+    schema = _BodyOnDeleteSchema()
+
+    def get_throttles(self):
+        if self.request.method == "DELETE":
+            return [AccountChangeRateThrottle()]
+        return super().get_throttles()
 
     @extend_schema(tags=TAGS, summary="Your own account", responses={200: MeSerializer})
     def get(self, request):
@@ -260,6 +284,32 @@ class MeView(APIView):
         data.is_valid(raise_exception=True)
         user = user_update_profile(user=request.user, **data.validated_data)
         return Response(MeSerializer(user).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Delete your account",
+        description='Send your current password as JSON in the body: `{"password": "…"}` '
+        "(`wrong_password` else; failures count towards the sign-in lock-out). Your name, phone, "
+        "e-mail and addresses are erased, you are signed out everywhere and cannot sign in "
+        "again. Your orders stay with the shops, for their books, without your name, contact "
+        "or street address. Refused while an order is still to be shipped "
+        "(`orders_in_progress`: cancel it or wait until it has left), and for people who work "
+        "in a store (`staff_account`: an owner removes them first). Throttled per account.",
+        request=AccountDeleteInputSerializer,
+        responses={
+            204: None,
+            400: error_response(400),
+            409: error_response(409),
+            415: error_response(415),
+        },
+    )
+    def delete(self, request):
+        data = AccountDeleteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer_account_delete(
+            user=request.user, password=data.validated_data["password"], request=request._request
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class EmailChangeView(APIView):
