@@ -23,13 +23,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.checkout.models import DiscountRedemption
 from apps.core.errors import Conflict
-from apps.orders.models import Order, OrderEvent, OrderReturn, Payment
+from apps.orders.customers import store_customers_rebuild
+from apps.orders.models import Order, OrderEvent, OrderReturn, Payment, StoreCustomer
 from apps.orders.statuses import FulfilmentStatus
 from apps.orders.transitions import OrderStatus
 from apps.users.models import User
@@ -132,7 +134,7 @@ def _erase_contact(queryset: Any, email: str, fields: list[str]) -> None:
 def orders_anonymise_for(*, user: User) -> int:
     """Erase the person from every order of their account (see the module's note), in the
     caller's transaction; returns how many orders there were."""
-    orders = list(Order.objects.filter(customer=user).only(*CONTACT, "number"))
+    orders = list(Order.objects.filter(customer=user).only(*CONTACT, "number", "store_id"))
     if not orders:
         return 0
     ids = [order.pk for order in orders]
@@ -147,7 +149,18 @@ def orders_anonymise_for(*, user: User) -> int:
     _scrub_rows(OrderReturn.objects.filter(order_id__in=ids), pattern, ("close_reason",))
     numbers = [order.number for order in orders]
     DiscountRedemption.objects.filter(order_number__in=numbers).update(email=email)
+    _forget_as_store_customer(user, orders)
     return len(orders)
+
+
+def _forget_as_store_customer(user: User, orders: list[Order]) -> None:
+    """The stores' Customers sections keep the figures, not the person: their rows (name,
+    e-mail, staff notes about them) go and come back from the anonymised orders."""
+    emails = {order.email for order in orders} | {user.email.lower()}
+    stores = {order.store_id for order in orders}
+    StoreCustomer.objects.filter(Q(customer=user) | Q(email__in=emails)).delete()
+    for store_id in stores:
+        store_customers_rebuild(store_id=store_id)
 
 
 def _scrub_rows(queryset: Any, pattern: re.Pattern[str] | None, fields: tuple[str, ...]) -> None:

@@ -17,7 +17,15 @@ from apps.orders.address_book import address_add
 from apps.orders.anonymise import _pattern, _scrub
 from apps.orders.edits import order_change_address
 from apps.orders.fulfilment import shipment_create, shipment_deliver
-from apps.orders.models import Order, OrderEvent, OrderLine, OrderReturn, Payment, PaymentKind
+from apps.orders.models import (
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderReturn,
+    Payment,
+    PaymentKind,
+    StoreCustomer,
+)
 from apps.orders.payments import payment_record
 from apps.orders.returns import ReturnLineInput, return_create
 from apps.orders.services import order_add_note, order_cancel_by_customer, order_transition
@@ -54,6 +62,7 @@ ROWS: list[type[Model]] = [
     CustomerAddress,
     EmailChange,
     DiscountRedemption,
+    StoreCustomer,
 ]
 
 
