@@ -28,12 +28,13 @@ from schemathesis.specs.openapi.checks import (
 
 from apps.catalog.tests.factories import CategoryFactory, make_product
 from apps.inventory.tests.factories import receive
+from apps.orders.address_book import address_add
 from apps.orders.fulfilment import shipment_create
 from apps.orders.models import PaymentKind
 from apps.orders.payments import payment_record
 from apps.orders.returns import ReturnLineInput, return_create
 from apps.orders.services import order_transition
-from apps.orders.tests.factories import pay, place_order
+from apps.orders.tests.factories import ADDRESS, pay, place_order
 from apps.orders.transitions import OrderStatus
 from apps.stores.roles import Role
 from apps.stores.scoping import SYSTEM
@@ -100,6 +101,7 @@ def caller():
         place_order(store, [(product.variants.last(), 1)], customer=UserFactory())
     SEEDED.clear()
     SEEDED.update(_after_sale_order(home, user))
+    SEEDED["address_id"] = address_add(user=user, address=ADDRESS, label="Home").pk
     yield {"Authorization": f"Bearer {AccessToken.for_user(user)}"}
     SEEDED.clear()
 
