@@ -252,3 +252,14 @@ def test_amounts_in_the_timeline_are_never_taken_for_personal_data():
     data = {"parts": [["placed", {"lines": 1, "total": {"amount": "10115", "currency": "EUR"}}]]}
     assert _scrub(data, pattern) == data
     assert _scrub(["Post 10115 Berlin", "101150"], pattern) == ["Post [deleted] Berlin", "101150"]
+
+
+def test_deleting_is_throttled_per_account(settings):
+    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["account_change"]
+    clerk = staff_member(StoreFactory(), Role.CLERK)
+    client = api_client_for(clerk)
+    for _attempt in range(int(rate.split("/")[0])):
+        assert delete_me(client).status_code == 403
+    throttled = delete_me(client)
+    assert throttled.status_code == 429
+    assert throttled.json()["error"]["code"] == "throttled"
