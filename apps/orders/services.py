@@ -16,6 +16,7 @@ from typing import Any
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
+from apps.checkout.models import DiscountCode
 from apps.checkout.reservations import (
     reservation_consume,
     reservation_for_token,
@@ -151,6 +152,31 @@ def _replay(
     return existing
 
 
+@dataclass(frozen=True)
+class _Placement:
+    """One checkout, cleaned: what order_place writes."""
+
+    store: Store
+    customer: User | None
+    merged: dict[int, int]
+    address: dict[str, str]
+    email: str
+    phone: str
+    customer_note: str
+    idempotency_key: str
+    fingerprint: str
+    choice: CheckoutChoice
+
+    def replay(self) -> Order | None:
+        return _replay(
+            store=self.store,
+            customer=self.customer,
+            email=self.email,
+            idempotency_key=self.idempotency_key,
+            fingerprint=self.fingerprint,
+        )
+
+
 def order_place(
     *,
     store: Store,
@@ -184,89 +210,59 @@ def order_place(
     address = clean_address(shipping_address)
     email = (email or (customer.email if customer else "")).strip().lower()
     customer_note = (customer_note or "").strip()
-    fingerprint = _fingerprint(
+    placement = _Placement(
         store=store,
+        customer=customer,
         merged=merged,
         address=address,
-        note=customer_note,
         email=email,
+        phone=phone,
+        customer_note=customer_note,
+        idempotency_key=idempotency_key,
+        fingerprint=_fingerprint(
+            store=store,
+            merged=merged,
+            address=address,
+            note=customer_note,
+            email=email,
+            choice=choice,
+        ),
         choice=choice,
     )
-
-    if idempotency_key:
-        existing = _replay(
-            store=store,
-            customer=customer,
-            email=email,
-            idempotency_key=idempotency_key,
-            fingerprint=fingerprint,
-        )
-        if existing is not None:
-            return existing, False
-
+    if idempotency_key and (existing := placement.replay()) is not None:
+        return existing, False
     try:
         with transaction.atomic():
-            order = _create_order(
-                store=store,
-                customer=customer,
-                merged=merged,
-                address=address,
-                email=email,
-                phone=phone,
-                customer_note=customer_note,
-                idempotency_key=idempotency_key,
-                fingerprint=fingerprint,
-                choice=choice,
-            )
+            order = _create_order(placement)
     except IntegrityError:
-        if not idempotency_key:
-            raise
         # A concurrent request with the same key committed first: answer with its order.
-        existing = _replay(
-            store=store,
-            customer=customer,
-            email=email,
-            idempotency_key=idempotency_key,
-            fingerprint=fingerprint,
-        )
+        existing = placement.replay() if idempotency_key else None
         if existing is None:
             raise
         return existing, False
     return order, True
 
 
-def _create_order(
-    *,
-    store: Store,
-    customer: User | None,
-    merged: dict[int, int],
-    address: dict[str, str],
-    email: str,
-    phone: str,
-    customer_note: str,
-    idempotency_key: str,
-    fingerprint: str,
-    choice: CheckoutChoice,
-) -> Order:
+def _create_order(p: _Placement) -> Order:
     quote = quote_cart(
-        store=store,
-        quantities=merged,
-        country=address["country"],
-        shipping_method_id=choice.shipping_method_id,
-        discount_code=choice.discount_code,
-        email=email,
-        customer_id=customer.pk if customer else None,
+        store=p.store,
+        quantities=p.merged,
+        country=p.address["country"],
+        shipping_method_id=p.choice.shipping_method_id,
+        discount_code=p.choice.discount_code,
+        email=p.email,
+        customer_id=p.customer.pk if p.customer else None,
     )
-    refuse_quote(quote, expected_total=choice.expected_total)
+    refuse_quote(quote, expected_total=p.choice.expected_total)
     method = quote.shipping_method
     price = order_price_of(
         quote.price, quote.variants, shipping_method_name=method.name if method else ""
     )
     order = Order(
-        store=store,
-        customer=customer,
+        store=p.store,
+        customer=p.customer,
         status=OrderStatus.PENDING,
-        currency=store.currency,
+        currency=p.store.currency,
         subtotal=price.subtotal,
         discount_total=price.discount_total,
         shipping_total=price.shipping,
@@ -277,31 +273,19 @@ def _create_order(
         discount=quote.discount,
         shipping_method=method,
         shipping_method_name=price.shipping_method_name,
-        email=email,
-        phone=phone,
-        shipping_address=address,
-        customer_note=customer_note,
-        idempotency_key=idempotency_key,
-        request_fingerprint=fingerprint,
+        email=p.email,
+        phone=p.phone,
+        shipping_address=p.address,
+        customer_note=p.customer_note,
+        idempotency_key=p.idempotency_key,
+        request_fingerprint=p.fingerprint,
         placed_at=timezone.now(),
     )
     # A guest is nobody the audit trail can name.
-    actor: Actor = customer or SYSTEM
-    _save_with_number(order, actor=customer)
+    actor: Actor = p.customer or SYSTEM
+    _save_with_number(order, actor=p.customer)
     OrderLine.objects.bulk_create(OrderLine(order=order, **line._asdict()) for line in price.lines)
-    if choice.reservation_token:
-        reservation = reservation_for_token(store=store, token=choice.reservation_token)
-        lock_stocks(set(merged) | reservation_variant_ids(reservation))
-        reservation_consume(reservation=reservation, order_number=order.number)
-    stock_allocate(lines=list(merged.items()), actor=actor, reference=order_reference(order))
-    store_customer_record(order)
-    if quote.discount is not None:
-        discount_redeem(
-            quote.discount,
-            email=email,
-            customer_id=customer.pk if customer else None,
-            order_number=order.number,
-        )
+    _hold_stock_and_count_the_code(order, p, quote.discount, actor)
     record_event(
         order,
         OrderEventType.PLACED,
@@ -312,11 +296,31 @@ def _create_order(
         to_value=OrderStatus.PENDING,
     )
     transaction.on_commit(lambda: _notify(order, None, OrderStatus.PENDING, actor))
-    if store.auto_confirm_orders:
+    if p.store.auto_confirm_orders:
         transition = find_transition(OrderStatus.PENDING, OrderStatus.CONFIRMED)
         assert transition is not None
         _move(order, order, transition, actor=SYSTEM, parts=[part("confirmed_automatically")])
     return order
+
+
+def _hold_stock_and_count_the_code(
+    order: Order, p: _Placement, discount: DiscountCode | None, actor: Actor
+) -> None:
+    """The order's stock (taking over its cart's reservation), its customer in the store's
+    list, its code's use: in the order's transaction, all of them or none."""
+    if p.choice.reservation_token:
+        reservation = reservation_for_token(store=p.store, token=p.choice.reservation_token)
+        lock_stocks(set(p.merged) | reservation_variant_ids(reservation))
+        reservation_consume(reservation=reservation, order_number=order.number)
+    stock_allocate(lines=list(p.merged.items()), actor=actor, reference=order_reference(order))
+    store_customer_record(order)
+    if discount is not None:
+        discount_redeem(
+            discount,
+            email=p.email,
+            customer_id=p.customer.pk if p.customer else None,
+            order_number=order.number,
+        )
 
 
 def order_number_for(*, prefix: str, order_id: int) -> str:

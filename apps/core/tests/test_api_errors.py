@@ -37,8 +37,8 @@ def test_every_operation_is_described_with_its_errors():
             content = operation["responses"][code]["content"]["application/json"]
             assert content["schema"]["$ref"] == error_ref, (method, path, code)
         # Actions that need nothing but their address carry no body: cancelling one's own
-        # order, signing out everywhere, marking a shipment delivered.
-        bodiless = ("/orders/{number}/cancel/", "/logout-all/", "/deliver/")
+        # order, signing out everywhere, marking a shipment delivered, claiming guest orders.
+        bodiless = ("/orders/{number}/cancel/", "/logout-all/", "/deliver/", "/orders/claim/")
         if method in ("post", "patch") and not path.endswith(bodiless):
             assert "requestBody" in operation, (method, path)
             assert "400" in operation["responses"]

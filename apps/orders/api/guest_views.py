@@ -1,7 +1,7 @@
 """Guests' orders: open one with its link's token or an e-mailed one-time code, and claim
 them into an account once its e-mail is proven."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -86,16 +86,20 @@ class LookupCodeView(generics.GenericAPIView):
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
+class GuestOrdersClaimedSerializer(serializers.Serializer):
+    claimed = serializers.IntegerField(help_text="How many guest orders joined the account.")
+
+
 class GuestOrderClaimView(generics.GenericAPIView):
     permission_classes = [IsAuthenticated]
-    serializer_class = None
+    serializer_class = GuestOrdersClaimedSerializer
 
     @extend_schema(
         tags=CUSTOMER_TAGS,
         summary="Claim the guest orders placed with your verified e-mail into your account",
         request=None,
         responses={
-            200: inline_serializer("GuestOrdersClaimed", {"claimed": serializers.IntegerField()}),
+            200: GuestOrdersClaimedSerializer,
             400: error_response(400),
         },
     )
