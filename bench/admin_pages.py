@@ -86,6 +86,8 @@ def pages_for(store_id):
         ("product list", "/admin/catalog/product/"),
         ("stock list, low stock", "/admin/inventory/stock/?level=low"),
         ("stock movements", "/admin/inventory/stockmovement/"),
+        ("customers", "/admin/orders/storecustomer/"),
+        ("customers, search", f"/admin/orders/storecustomer/?q={sample.email[:6]}"),
     ]
 
 
