@@ -116,6 +116,8 @@ class CatalogueWriter:
                 "track_inventory": tracked,
                 "allow_backorder": tracked and rng.random() < 0.04,
                 "low_stock_threshold": 5,
+                # Files weigh nothing; a parcel what its goods do.
+                "weight_grams": rng.randrange(*self.theme.grams, 10) if tracked else 0,
                 "position": position,
             }
             variant = ProductVariant(

@@ -82,6 +82,8 @@ class Theme:
     axes: list[tuple[str, list[str]]]  # variant options, e.g. ("Size", ["S", "M"])
     price_cents: tuple[int, int]
     untracked_values: frozenset[str] = frozenset()
+    # What a variant weighs packed (grams): weight-banded shipping adds the cart's weight up.
+    grams: tuple[int, int] = (100, 1000)
 
 
 CATALOGUE: dict[str, Theme] = {
@@ -92,10 +94,12 @@ CATALOGUE: dict[str, Theme] = {
             "Knitwear": ["Crew sweater", "Cardigan", "Turtleneck", "Zip hoodie"],
             "Outerwear": ["Rain jacket", "Parka", "Field jacket", "Gilet"],
             "Accessories": ["Beanie", "Scarf", "Canvas tote", "Wool socks"],
+            "Kidswear": ["Kids' raincoat", "Baby bodysuit", "Kids' hoodie", "Mittens"],
         },
         ["Merino", "Organic cotton", "Heritage", "Everyday", "Alpine", "Harbour", "Recycled"],
         [("Size", ["S", "M", "L", "XL"]), ("Colour", ["Navy", "Oat", "Forest", "Charcoal"])],
         (1900, 18900),
+        grams=(120, 1600),
     ),
     "coffee": Theme(
         "Coffee & Tea",
@@ -107,6 +111,7 @@ CATALOGUE: dict[str, Theme] = {
         ["Ethiopia", "Colombia", "Morning", "Midnight", "Harbor", "Sunrise", "Highland"],
         [("Weight", ["250 g", "500 g", "1 kg"]), ("Grind", ["Whole bean", "Filter", "Espresso"])],
         (900, 8900),
+        grams=(260, 1900),
     ),
     "home": Theme(
         "Home",
@@ -114,10 +119,18 @@ CATALOGUE: dict[str, Theme] = {
             "Kitchen": ["Chef's knife", "Cutting board", "Enamel pot", "Stoneware mug"],
             "Lighting": ["Table lamp", "Pendant light", "Candle holder", "Floor lamp"],
             "Textiles": ["Linen throw", "Wool blanket", "Cushion cover", "Bath towel"],
+            "Cookbooks": [
+                "Nordic baking book",
+                "Fika cookbook",
+                "Forager's guide",
+                "Pickling handbook",
+            ],
         },
         ["Nordic", "Oak", "Fjord", "Birch", "Pine", "Granite", "Coastal"],
         [("Colour", ["White", "Sand", "Slate", "Moss", "Rust"]), ("Size", ["Small", "Large"])],
         (14900, 249900),
+        # Lamps, pots and blankets: the heavy store, whose freight is priced by weight.
+        grams=(400, 14000),
     ),
     "stationery": Theme(
         "Stationery",
@@ -125,10 +138,12 @@ CATALOGUE: dict[str, Theme] = {
             "Notebooks": ["Dot grid notebook", "Pocket journal", "Sketchbook", "Planner"],
             "Pens": ["Fountain pen", "Gel pen set", "Brass pencil", "Fineliner set"],
             "Desk": ["Desk pad", "Letter tray", "Bookends", "Pen pot"],
+            "Maps & guides": ["City street map", "Walking guide", "Canal map", "Pocket atlas"],
         },
         ["Classic", "Thames", "Studio", "Archive", "Bloomsbury", "Field"],
         [("Colour", ["Black", "Navy", "Sage", "Terracotta"]), ("Ruling", ["Dotted", "Lined"])],
         (450, 6500),
+        grams=(30, 900),
     ),
     "books": Theme(
         "Books",
@@ -141,6 +156,7 @@ CATALOGUE: dict[str, Theme] = {
         [("Format", ["Paperback", "Hardcover", "Large print", "E-book", "Audiobook"])],
         (999, 4500),
         frozenset({"E-book", "Audiobook"}),
+        grams=(180, 1400),
     ),
 }
 

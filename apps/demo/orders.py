@@ -17,22 +17,20 @@ from typing import Any
 from django.db.models import Model
 
 from apps.catalog.models import ProductVariant
-from apps.checkout.pricing import TaxRules
-from apps.checkout.services import tax_rules_for
 from apps.core.bulk import BulkWriter
 from apps.demo.acts import play
+from apps.demo.checkout import Checkout
 from apps.demo.context import Customer, StoreRun
 from apps.demo.data import CUSTOMER_NOTES
 from apps.demo.ledger import StockLedger
 from apps.demo.lifecycle import DAY, HOUR, SCENARIOS, SPLITS, fitting, plan, scenario_for_age
-from apps.demo.sale import Sale, SaleLine
+from apps.demo.sale import ZERO, Sale, SaleLine
 from apps.demo.sale_rows import SaleRows
 from apps.inventory.ledger import StockReference
 from apps.inventory.models import MovementReason
 from apps.orders.event_texts import placed_part
 from apps.orders.models import Order, OrderEvent, OrderEventType, OrderLine
 from apps.orders.order_state import ORDER_REFERENCE
-from apps.orders.pricing import order_price
 from apps.orders.services import order_number_for
 from apps.orders.transitions import OrderStatus
 from apps.stores.roles import Capability, Role, role_has
@@ -68,13 +66,8 @@ class OrderWriter:
         self.ledger = ledger
         self.customers = customers
         self.rows = SaleRows(run)
-        # Read once per store and per country: the bulk path prices every order with them.
-        self.shipping_method = (
-            run.store.shipping_methods.prefetch_related("weight_bands")
-            .filter(is_active=True)
-            .first()
-        )
-        self._tax_by_country: dict[str, TaxRules] = {}
+        # The store's methods, codes and tax rules, read once: every order is priced with them.
+        self.checkout = Checkout(run)
         self.events = BulkWriter(OrderEvent, EVENT_FIELDS, batch_size=50_000, pipe=run.pipe)
         # (time, sequence, movement): the stock movements that are due later.
         self.due: list[tuple[float, int, tuple]] = []
@@ -111,6 +104,7 @@ class OrderWriter:
         self._run_due(math.inf)
         for writer in self.writers:
             writer.flush()
+        self.checkout.finish()
 
     def _run_due(self, until: float) -> None:
         at = self.run.at
@@ -136,11 +130,6 @@ class OrderWriter:
             lines[0] = (lines[0][0], 2)
         return lines
 
-    def _tax_rules(self, country: str) -> TaxRules:
-        if country not in self._tax_by_country:
-            self._tax_by_country[country] = tax_rules_for(self.run.store, country)
-        return self._tax_by_country[country]
-
     def _place(self, sellable: list[ProductVariant], placed_ts: float, scenario: str) -> None:
         """order_place, then the scenario's acts."""
         run, rng = self.run, self.rng
@@ -149,12 +138,9 @@ class OrderWriter:
         scenario = fitting(scenario, sum(quantity for _variant, quantity in lines))
         order_id = run.take_id(Order)
         number = order_number_for(prefix=run.store.order_prefix, order_id=order_id)
-        price = order_price(
-            store=run.store,
-            lines=lines,
-            tax=self._tax_rules(customer.country),
-            shipping_method=self.shipping_method,
-        )
+        # The method and code the customer chose, priced as order_place prices them.
+        choice = self.checkout.choose(lines, customer, placed_ts=placed_ts, scenario=scenario)
+        price = choice.price
         variants = {variant.pk: variant for variant, _quantity in lines}
         sale = Sale(
             id=order_id,
@@ -170,6 +156,9 @@ class OrderWriter:
                     line.sku,
                     line.unit_price,
                     line.quantity,
+                    paid=line.line_total
+                    - line.discount_total
+                    + (ZERO if price.prices_include_tax else line.tax_total),
                 )
                 for line in price.lines
             ],
@@ -193,8 +182,19 @@ class OrderWriter:
         )
         for step in plan(rng, scenario, placed_ts, run.now.timestamp()):
             play(sale, step.act, step.at)
+        self.checkout.redeem(
+            choice, customer, number=number, placed_ts=placed_ts, cancelled_ts=sale.cancelled_at
+        )
         note = rng.choice(CUSTOMER_NOTES) if rng.random() < 0.08 else ""
-        self.rows.add(sale, price, customer, note, placed_at=run.at(placed_ts))
+        self.rows.add(
+            sale,
+            price,
+            customer,
+            note,
+            placed_at=run.at(placed_ts),
+            shipping_method_id=choice.method.pk,
+            discount_id=choice.code.pk if choice.code else None,
+        )
 
     # What apps/demo/sale.py asks of its books.
 

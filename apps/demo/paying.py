@@ -179,10 +179,13 @@ def refund_return(sale: Sale, ts: float) -> None:
     order_return = [r for r in sale.returns if r.status == ReturnStatus.RECEIVED][-1]
     pairs = [(item.line, item.quantity) for item in order_return.lines]
     everything_back = all(line.quantity_returned == line.quantity for line in sale.lines)
+    # What the customer paid for those units: a discounted line comes back discounted.
     amount = (
         sale.totals.refundable
         if everything_back
-        else sum((line.value(quantity) for line, quantity in pairs), ZERO)
+        else min(
+            sum((line.paid_for(quantity) for line, quantity in pairs), ZERO), sale.totals.refundable
+        )
     )
     note = sale.books.rng.choice(REFUND_NOTES)
     _refund(sale, amount, ts, note, order_return=order_return, refunded=pairs)

@@ -81,9 +81,15 @@ class SaleLine:
     quantity_returned: int = 0
     refunded: int = 0
     claimed: int = 0  # units in returns that are open or were received
+    # What the customer paid for the line: after its share of the discount, with its tax
+    # when the store's prices leave tax out.
+    paid: Decimal = ZERO
 
     def value(self, quantity: int) -> Decimal:
         return (self.unit_price * quantity).quantize(CENT)
+
+    def paid_for(self, quantity: int) -> Decimal:
+        return (self.paid * quantity / self.quantity).quantize(CENT)
 
 
 @dataclass
@@ -158,6 +164,7 @@ class Sale:
     returns: list[SaleReturn] = field(default_factory=list)
     payments: list[SalePayment] = field(default_factory=list)
     card: tuple[str, str] | None = None  # the card provider and its id for the payment
+    cancelled_at: float | None = None  # when it was cancelled: its code's use is given back
     totals: PaymentTotals = field(init=False)
     last_ts: float = 0.0
 
@@ -258,6 +265,7 @@ def cancel(sale: Sale, ts: float) -> None:
     )
     parts = [part("cancelled_by_customer")] if by_customer else []
     message = "" if by_customer else rng.choice(CANCEL_REASONS)
+    sale.cancelled_at = ts
     _move(
         sale,
         OrderStatus.CANCELLED,

@@ -30,6 +30,8 @@ ORDER_FIELDS = [
     "idempotency_key",
     "request_fingerprint",
     "placed_at",
+    "shipping_method",
+    "discount",
 ]
 COUNTERS = ["quantity_shipped", "quantity_delivered", "quantity_returned"]
 LINE_FIELDS = ["id", "order", *PricedLine._fields, *COUNTERS]
@@ -111,7 +113,15 @@ class SaleRows:
         return None if ts is None else self.run.at(ts)
 
     def add(
-        self, sale: Sale, price: OrderPrice, customer: Customer, note: str, *, placed_at: datetime
+        self,
+        sale: Sale,
+        price: OrderPrice,
+        customer: Customer,
+        note: str,
+        *,
+        placed_at: datetime,
+        shipping_method_id: int | None,
+        discount_id: int | None,
     ) -> None:
         store = self.run.store
         self.orders.add(
@@ -143,6 +153,8 @@ class SaleRows:
                 "",
                 "",
                 placed_at,
+                shipping_method_id,
+                discount_id,
             )
         )
         for line, priced in zip(sale.lines, price.lines, strict=True):

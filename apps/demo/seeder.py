@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.catalog.models import Category, Product, ProductVariant
-from apps.checkout.models import ShippingMethod
+from apps.checkout.models import DiscountRedemption, ShippingMethod
 from apps.core.bulk import (
     BulkWriter,
     CopyPipe,
@@ -36,6 +36,8 @@ from apps.core.bulk import (
 )
 from apps.core.money import to_money
 from apps.demo.catalogue import CatalogueWriter
+from apps.demo.checkout import write_setup
+from apps.demo.checkout_data import checkout_spec
 from apps.demo.context import Customer, StoreRun
 from apps.demo.data import (
     CATALOGUE,
@@ -72,6 +74,7 @@ from apps.users.models import User
 
 BULK_MODELS = [User, Product, ProductVariant, Stock, StockMovement, Order, OrderLine, OrderEvent]
 BULK_MODELS += [Shipment, ShipmentLine, OrderReturn, ReturnLine, Payment, RefundLine]
+BULK_MODELS += [DiscountRedemption]
 CUSTOMER_FIELDS = [
     "id",
     "password",
@@ -219,6 +222,7 @@ class DemoSeeder:
             self.log(f"  {spec.name}: {message} ({time.monotonic() - started:.1f} s)")
 
         lock_tables(BULK_MODELS)
+        checkout = checkout_spec(spec.slug, spec.theme)
         store = Store.objects.create(
             name=spec.name,
             slug=spec.slug,
@@ -227,6 +231,8 @@ class DemoSeeder:
             email=f"hello@{spec.slug}.example",
             phone="+44 20 7946 0000",
             address=f"1 Market Square\n{spec.city}",
+            prices_include_tax=checkout.prices_include_tax,
+            tax_rounding=checkout.tax_rounding,
         )
         ShippingMethod.objects.create(
             store=store,
@@ -239,6 +245,7 @@ class DemoSeeder:
         next_ids = {model: next_id(model) for model in BULK_MODELS}
         with CopyPipe() as pipe:
             run = StoreRun(store, spec, staff, rng, self.now, pipe, next_ids, log)
+            write_setup(run, checkout, categories)
             self._generate(run, categories, customers, n_orders)
         reset_sequences(BULK_MODELS)
         # Orders were written by COPY, past order_place: its customers are read from them.

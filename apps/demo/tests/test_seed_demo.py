@@ -10,6 +10,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from apps.catalog.models import Category, Product, ProductVariant
+from apps.checkout.models import DiscountCode, DiscountRedemption, ShippingMethod, TaxRate
 from apps.core.bulk import BulkWriter, CopyPipe, next_id
 from apps.demo.lifecycle import SCENARIOS
 from apps.inventory.models import Stock, StockMovement
@@ -52,7 +53,7 @@ pytestmark = pytest.mark.django_db
 SMALL = {"stores": 2, "products": 6, "orders": 60}
 COUNTED = [User, Store, StoreMembership, Product, ProductVariant, Stock, StockMovement]
 COUNTED += [Order, OrderLine, OrderEvent, Shipment, ShipmentLine, OrderReturn, ReturnLine]
-COUNTED += [Payment, RefundLine]
+COUNTED += [Payment, RefundLine, ShippingMethod, TaxRate, DiscountCode, DiscountRedemption]
 AFTER_SALE_MODELS = [Shipment, ShipmentLine, OrderReturn, ReturnLine, Payment, RefundLine]
 
 
@@ -103,7 +104,9 @@ def check_order(order: Order) -> None:
     """The order's statuses, counters and timeline agree with its records."""
     assert order.number == order_number(order)
     lines = list(order.lines.all())
-    assert order.total == order.subtotal + order.shipping_total
+    tax = 0 if order.prices_include_tax else order.tax_total
+    assert order.total == order.subtotal - order.discount_total + order.shipping_total + tax
+    assert order.discount_total == sum(line.discount_total for line in lines)
     assert order.subtotal == sum(line.line_total for line in lines)
     assert order.fulfilment_status == fulfilment_status_for(lines)
     assert order.payment_status == payment_status_for(payment_totals(order))

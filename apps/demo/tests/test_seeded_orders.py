@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from apps.checkout.models import DiscountCode, DiscountRedemption
 from apps.inventory.models import StockMovement
 from apps.inventory.tests.factories import receive
 from apps.orders.fulfilment import shipment_cancel, shipment_create, shipment_deliver
@@ -18,17 +19,19 @@ from apps.orders.models import ORDER_SALE_FIELDS, Order, OrderEventType
 from apps.orders.payments import payment_record
 from apps.orders.returns import ReturnLineInput, return_close, return_create, return_receive
 from apps.orders.services import (
+    CheckoutChoice,
     OrderLineInput,
     order_cancel_by_customer,
     order_number_for,
     order_place,
     order_transition,
 )
+from apps.orders.transitions import OrderStatus
 from apps.stores.scoping import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
-ORDER_FIELDS = ("store_id", "customer_id", *ORDER_SALE_FIELDS)
+ORDER_FIELDS = ("store_id", "customer_id", *ORDER_SALE_FIELDS, "shipping_method_id", "discount_id")
 
 
 class Replay:
@@ -42,6 +45,13 @@ class Replay:
                 # Enough on the shelf whatever the seeded orders left: the seeder books a
                 # delivery where the services would refuse, and deliveries are not the order's.
                 receive(line.variant, line.quantity)
+        if seeded.discount_id:
+            # The code was valid when the seeded order used it (test_seeded_codes_kept_their_
+            # rules); placed again now, its window, limit and once-per-customer would refuse
+            # it. They change no amount: the rule that prices the order is kept.
+            DiscountCode.objects.filter(pk=seeded.discount_id).update(
+                starts_at=None, ends_at=None, usage_limit=None, once_per_customer=False
+            )
         self.order, created = order_place(
             store=seeded.store,
             customer=seeded.customer,
@@ -49,6 +59,11 @@ class Replay:
             shipping_address=seeded.shipping_address,
             phone=seeded.phone,
             customer_note=seeded.customer_note,
+            # What the customer chose at checkout.
+            choice=CheckoutChoice(
+                shipping_method_id=seeded.shipping_method_id,
+                discount_code=seeded.discount_code,
+            ),
         )
         assert created
         self.lines = dict(
@@ -191,7 +206,17 @@ class Records:
             "returns": self.returns(),
             "payments": self.payments(),
             "movements": self.movements(),
+            "code_uses": self.code_uses(),
         }
+
+    def code_uses(self) -> list:
+        """discount_redeem's row, and whether discount_give_back gave it back."""
+        return [
+            (code_id, customer_id, email, given_back is None)
+            for code_id, customer_id, email, given_back in DiscountRedemption.objects.filter(
+                order_number=self.order.number
+            ).values_list("code_id", "customer_id", "email", "given_back_at")
+        ]
 
     def shipments(self) -> list:
         return [
@@ -273,6 +298,10 @@ def test_every_seeded_order_is_what_the_services_write():
     seeded_orders = list(Order.objects.select_related("store", "customer").order_by("pk"))
     untracked = Order.objects.filter(lines__variant__track_inventory=False).distinct().count()
     assert untracked and Order.objects.filter(shipping_total=Decimal("0")).exists()
+    # Codes, taxes and methods other than the first are among what is replayed.
+    assert Order.objects.exclude(discount=None).exclude(status=OrderStatus.CANCELLED).exists()
+    assert Order.objects.exclude(tax_total=0).exists()
+    assert Order.objects.exclude(shipping_method__position=0).exists()
 
     for seeded in seeded_orders:
         placed = Replay(seeded).walk()
