@@ -40,8 +40,7 @@ from apps.checkout.selectors import (
     product_choices,
     shipping_methods_with_bands,
 )
-from apps.core.admin_columns import time_column
-from apps.core.l10n import active_locale, display_datetime
+from apps.core.l10n import active_locale, display_datetime, time_tag
 from apps.core.models import MAX_ID
 from apps.core.money import display_money
 from apps.orders.transitions import OrderStatus
@@ -92,6 +91,7 @@ class WeightBandInline(ScopedInlineMixin, TabularInline):
     change_capability = Capability.EDIT_CATALOG
     fields = ("up_to_grams", "price")
     extra = 0
+    hide_title = True
     verbose_name_plural = _("weight bands (a cart heavier than the last one cannot go)")
 
 
@@ -150,9 +150,16 @@ class RedemptionInline(ReadOnlyInlineMixin, ScopedInlineMixin, TabularInline):
     extra = 0
     per_page = 20
     tab = True
+    hide_title = True
     verbose_name_plural = _("uses")
-    used_at = time_column(DiscountRedemption, "created_at", relative=False)
-    given_back = time_column(DiscountRedemption, "given_back_at", relative=False)
+
+    @display(description=_("used"))
+    def used_at(self, obj):
+        return time_tag(obj.created_at)
+
+    @display(description=_("given back"), empty_value="—")
+    def given_back(self, obj):
+        return time_tag(obj.given_back_at) if obj.given_back_at else None
 
     @display(description=_("order"))
     def order(self, obj):
@@ -369,7 +376,7 @@ class TaxRateAdmin(StoreSettingsMixin, StoreScopedAdminMixin, ModelAdmin):
 
     @display(description=_("category"), ordering="category__name")
     def category_display(self, obj):
-        return obj.category.name if obj.category else _("everything else")
+        return obj.category.name if obj.category else _("standard rate")
 
     @display(description=_("rate"), ordering="rate")
     def rate_display(self, obj):
