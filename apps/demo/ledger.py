@@ -71,8 +71,7 @@ class StockLedger:
         if reason == MovementReason.DAMAGED:
             # Returned goods written off (order_stock.stock_write_off_returned): the ledger
             # says so, and the shelf does not change: they left it when they shipped.
-            note = f"{quantity} returned unit(s) written off"
-            self._write(stock, reason, 0, 0, actor_id, reference, at, note)
+            self._write(stock, reason, 0, 0, actor_id, reference, at, "")
             return
         short = self._shortfall(variant, reason, quantity)
         if short:

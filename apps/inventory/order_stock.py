@@ -282,9 +282,10 @@ def stock_write_off_returned(
     reference: StockReference,
     holders: Sequence[StockReference] = (),
 ) -> list[StockMovement]:
-    """Returned goods that are not fit to sell: the ledger records them as damaged and the
-    shelf does not change (they left it when they shipped)."""
-    stocks, wanted = _what_this_order_may_move(lines, _holders(reference, holders), taken=True)
+    """Returned goods that are not fit to sell: the ledger records them as damaged, against
+    the return, and the shelf does not change (they left it when they shipped). How many, and
+    why, the order's timeline says in the reader's language."""
+    stocks, _wanted = _what_this_order_may_move(lines, _holders(reference, holders), taken=True)
     return StockMovement.objects.bulk_create(
         move_stock(
             stock,
@@ -293,7 +294,6 @@ def stock_write_off_returned(
             reason=MovementReason.DAMAGED,
             actor=actor,
             reference=reference,
-            note=f"{wanted[stock.variant_id]} returned unit(s) written off",
         )
         for stock in stocks
     )
