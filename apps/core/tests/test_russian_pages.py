@@ -58,9 +58,6 @@ PERMISSION = re.compile(r" \| Can (add|change|delete|view) ")
 # Sentences an import stores when it checks a file, in the worker's language, and its pages
 # show as stored (not yet data read in the reader's language, as the timeline is): known.
 STORED_IN_ENGLISH = {
-    # A movement's note is shown as stored (“…”); the stock service writes a write-off's note
-    # in English ("1 returned unit(s) written off", apps/inventory/order_stock.py).
-    "/admin/inventory/stock/desk/": {"written off"},
     "/admin/transfer/importjob/": {
         "This does not look like a CSV or XLSX file. Save it as CSV (UTF-8) or XLSX.",
         "Row %(row)s: new variant %(sku)s of %(handle)s at %(price)s",
