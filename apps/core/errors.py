@@ -32,3 +32,11 @@ class PermissionDenied(ApplicationError):
 class Conflict(ApplicationError):
     code = "conflict"
     status_code = 409
+
+
+class Unprocessable(ApplicationError):
+    """The request is well formed (the API's schema accepts it) but a rule the schema cannot
+    state refuses it: a password the validators reject, an expired link."""
+
+    code = "unprocessable"
+    status_code = 422

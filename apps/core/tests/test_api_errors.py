@@ -7,6 +7,7 @@ from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from apps.core.api.errors import exception_handler, server_error
+from apps.core.api.schema import GENERIC_CODES
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +31,11 @@ def test_every_operation_is_described_with_its_errors():
         for method, operation in item.items()
     ]
     assert len(operations) >= 28
-    error_ref = "#/components/schemas/ErrorResponse"
     for path, method, operation in operations:
         assert operation.get("summary"), (method, path)
-        for code in ("401", "403", "404", "429"):
-            content = operation["responses"][code]["content"]["application/json"]
-            assert content["schema"]["$ref"] == error_ref, (method, path, code)
+        for code in ("401", "403", "404", "405", "406", "429", "500", "503"):
+            codes = error_codes(schema, operation["responses"][code])
+            assert codes >= set(GENERIC_CODES[code]), (method, path, code)
         # Actions that need nothing but their address carry no body: cancelling one's own
         # order, signing out everywhere, marking a shipment delivered, claiming guest orders.
         bodiless = ("/orders/{number}/cancel/", "/logout-all/", "/deliver/", "/orders/claim/")
@@ -44,6 +44,25 @@ def test_every_operation_is_described_with_its_errors():
             assert "400" in operation["responses"]
     order_create = schema["paths"]["/api/v1/orders/"]["post"]
     assert {"409", "422"} <= set(order_create["responses"])
+
+
+def error_codes(schema, response) -> set[str]:
+    """The `error.code` values a documented error response allows."""
+    components = schema["components"]["schemas"]
+
+    def resolve(node):
+        return components[node["$ref"].rsplit("/", 1)[1]] if "$ref" in node else node
+
+    body = resolve(response["content"]["application/json"]["schema"])
+    code = resolve(resolve(body["properties"]["error"])["properties"]["code"])
+    return set(resolve(code["allOf"][0])["enum"] if "allOf" in code else code["enum"])
+
+
+def test_errors_that_ask_to_wait_say_how_long():
+    schema = yaml.safe_load(APIClient().get("/api/schema/").content)
+    for code in ("429", "503"):
+        response = schema["paths"]["/api/v1/products/"]["get"]["responses"][code]
+        assert response["headers"]["Retry-After"]["required"] is True
 
 
 def test_schema_validates_without_warnings(tmp_path):

@@ -104,7 +104,7 @@ class TokenObtainView(_AnonymousAuthView):
         description="Repeated failures lock the account for this client (429 with Retry-After), "
         "the same way as the back-office login.",
         request=TokenObtainInputSerializer,
-        responses={200: TokenPairSerializer},
+        responses={200: TokenPairSerializer, 401: error_response(401, "invalid_credentials")},
     )
     def post(self, request):
         data = TokenObtainInputSerializer(data=request.data)
