@@ -27,7 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, Conflict, Unprocessable
 from apps.core.throttling import count_in_window
 from apps.users.models import EmailChange, User, canonical_email
 from apps.users.services import password_verify
@@ -73,9 +73,7 @@ def email_change_request(
     password_verify(user=user, password=password, request=request)
     new_email = canonical_email(new_email)
     if new_email == user.email and user.email_verified_at is not None:
-        raise ApplicationError(
-            _("This is already your verified e-mail address."), code="email_unchanged"
-        )
+        raise Conflict(_("This is already your verified e-mail address."), code="email_unchanged")
     with transaction.atomic():
         EmailChange.objects.filter(user=user).delete()
         if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
@@ -103,7 +101,7 @@ def email_change_request(
 
 
 def _invalid_token() -> ApplicationError:
-    return ApplicationError(
+    return Unprocessable(
         _("This confirmation is invalid or has expired. Ask for a new one."),
         code="invalid_token",
     )
@@ -135,7 +133,7 @@ def email_change_confirm(*, user: User, token: str) -> User:
     except IntegrityError:
         # Someone took the address since the request: the person holds its mailbox, so
         # saying so tells them nothing new.
-        raise ApplicationError(
+        raise Conflict(
             _("An account with this email already exists."), code="email_taken"
         ) from None
     locked.refresh_from_db(fields=["token_generation"])

@@ -13,7 +13,7 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 
-from apps.core.errors import ApplicationError, PermissionDenied
+from apps.core.errors import ApplicationError, Conflict, PermissionDenied, Unprocessable
 from apps.users.forms import NexusPasswordResetForm, NexusSetPasswordForm
 from apps.users.models import EmailChange, User, canonical_email
 
@@ -26,7 +26,7 @@ def password_check(password: str, *, candidate: User) -> None:
     try:
         password_validation.validate_password(password, user=candidate)
     except ValidationError as error:
-        raise ApplicationError(
+        raise Unprocessable(
             " ".join(error.messages),
             code="invalid_password",
             extra={"fields": {"password": error.messages}},
@@ -41,14 +41,26 @@ def password_verify(*, user: User, password: str, request: HttpRequest) -> None:
     a refusal rolled back with one would erase the failure axes records."""
     if authenticate(request, username=user.email, password=password) != user:
         message = _("Wrong password.")
-        raise ApplicationError(
+        raise Unprocessable(
             message, code="wrong_password", extra={"fields": {"password": [message]}}
         )
 
 
+def password_min_length() -> int:
+    """The shortest password AUTH_PASSWORD_VALIDATORS accept (0 when none counts length)."""
+    return max(
+        (
+            validator.min_length
+            for validator in password_validation.get_default_password_validators()
+            if isinstance(validator, password_validation.MinimumLengthValidator)
+        ),
+        default=0,
+    )
+
+
 def _email_taken() -> ApplicationError:
     message = _("An account with this email already exists.")
-    return ApplicationError(message, code="email_taken", extra={"fields": {"email": [message]}})
+    return Conflict(message, code="email_taken", extra={"fields": {"email": [message]}})
 
 
 @transaction.atomic
@@ -114,7 +126,7 @@ def password_reset_request(
 
 
 def _invalid_reset_link() -> ApplicationError:
-    return ApplicationError(
+    return Unprocessable(
         _("This reset link is invalid or has expired. Ask for a new one."), code="invalid_token"
     )
 
@@ -134,7 +146,7 @@ def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> Use
         errors = form.errors.get("new_password2") or form.errors.get("new_password1") or ErrorList()
         # An ErrorList yields its messages as text.
         messages = [str(message) for message in errors]
-        raise ApplicationError(
+        raise Unprocessable(
             " ".join(messages),
             code="invalid_password",
             extra={"fields": {"new_password": messages}},

@@ -2,19 +2,35 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.api import fields
 from apps.users.selectors import default_shipping_address_for
+from apps.users.services import password_min_length
 
 User = get_user_model()
 
 
-class RegisterInputSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(
-        write_only=True, max_length=128, style={"input_type": "password"}
+# A password is taken as typed, spaces included (Django's own password forms do not strip
+# either), so the same password works in the back office and the API.
+def password_field(**kwargs) -> fields.CharField:
+    return fields.CharField(
+        write_only=True,
+        max_length=128,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        **kwargs,
     )
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+
+class RegisterInputSerializer(serializers.Serializer):
+    email = fields.EmailField(max_length=254)
+    password = password_field(
+        min_length=password_min_length() or None,
+        help_text="Not only digits; a very common password, or one too like the e-mail or "
+        "name, is refused with 422 `invalid_password`.",
+    )
+    first_name = fields.CharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = fields.CharField(max_length=150, required=False, allow_blank=True, default="")
+    phone = fields.CharField(max_length=32, required=False, allow_blank=True, default="")
 
 
 class DefaultAddressSerializer(serializers.Serializer):
@@ -55,16 +71,14 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class MeUpdateInputSerializer(serializers.Serializer):
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    first_name = fields.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = fields.CharField(max_length=150, required=False, allow_blank=True)
+    phone = fields.CharField(max_length=32, required=False, allow_blank=True)
 
 
 class TokenObtainInputSerializer(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    password = serializers.CharField(
-        write_only=True, max_length=128, style={"input_type": "password"}
-    )
+    email = fields.CharField(max_length=254)
+    password = password_field()
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -73,11 +87,11 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 class RefreshInputSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
+    refresh = fields.CharField()
 
 
 class TokenVerifyInputSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = fields.CharField()
 
 
 class TokenVerifiedSerializer(serializers.Serializer):
@@ -85,35 +99,27 @@ class TokenVerifiedSerializer(serializers.Serializer):
 
 
 class PasswordResetInputSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = fields.EmailField(max_length=254)
 
 
 class PasswordResetConfirmInputSerializer(serializers.Serializer):
-    uid = serializers.CharField(max_length=64)
-    token = serializers.CharField(max_length=128)
-    new_password = serializers.CharField(
-        write_only=True, max_length=128, style={"input_type": "password"}
+    uid = fields.CharField(max_length=64)
+    token = fields.CharField(max_length=128)
+    new_password = password_field(
+        min_length=password_min_length() or None,
+        help_text="Not only digits; a very common password, or one too like the e-mail or "
+        "name, is refused with 422 `invalid_password`.",
     )
 
 
 class EmailChangeInputSerializer(serializers.Serializer):
-    new_email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(
-        write_only=True,
-        max_length=128,
-        style={"input_type": "password"},
-        help_text="Your current password.",
-    )
+    new_email = fields.EmailField(max_length=254)
+    password = password_field(help_text="Your current password.")
 
 
 class EmailChangeConfirmInputSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=128, help_text="The token the e-mail carried.")
+    token = fields.CharField(max_length=128, help_text="The token the e-mail carried.")
 
 
 class AccountDeleteInputSerializer(serializers.Serializer):
-    password = serializers.CharField(
-        write_only=True,
-        max_length=128,
-        style={"input_type": "password"},
-        help_text="Your current password.",
-    )
+    password = password_field(help_text="Your current password.")

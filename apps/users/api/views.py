@@ -86,7 +86,11 @@ class RegisterView(_AnonymousAuthView):
         description="Creates a customer (no back-office access). The password is checked by "
         "the server's password validators.",
         request=RegisterInputSerializer,
-        responses={201: MeSerializer},
+        responses={
+            201: MeSerializer,
+            409: error_response(409, "email_taken"),
+            422: error_response(422, "invalid_password"),
+        },
     )
     def post(self, request):
         data = RegisterInputSerializer(data=request.data)
@@ -232,7 +236,7 @@ class PasswordResetConfirmView(_AnonymousAuthView):
         summary="Set a new password with the `uid` and `token` of a reset link",
         description="The link works once. Every token issued before is revoked: sign in again.",
         request=PasswordResetConfirmInputSerializer,
-        responses={204: None},
+        responses={204: None, 422: error_response(422, "invalid_token", "invalid_password")},
     )
     def post(self, request):
         data = PasswordResetConfirmInputSerializer(data=request.data)
@@ -298,9 +302,9 @@ class MeView(APIView):
         request=AccountDeleteInputSerializer,
         responses={
             204: None,
-            400: error_response(400),
-            409: error_response(409),
-            415: error_response(415),
+            403: error_response(403, "staff_account"),
+            409: error_response(409, "orders_in_progress"),
+            422: error_response(422, "wrong_password"),
         },
     )
     def delete(self, request):
@@ -327,7 +331,11 @@ class EmailChangeView(APIView):
         "mail instead, and no token is made. Your own unverified address may be asked for too, "
         "to verify it. Asking again replaces the earlier token. Throttled per account.",
         request=EmailChangeInputSerializer,
-        responses={202: None},
+        responses={
+            202: None,
+            409: error_response(409, "email_unchanged"),
+            422: error_response(422, "wrong_password"),
+        },
     )
     def post(self, request):
         data = EmailChangeInputSerializer(data=request.data)
@@ -353,7 +361,11 @@ class EmailChangeConfirmView(APIView):
         "replaced or not yours). A changed address revokes every token of the account, like a "
         "password change: the answer is a new pair for this device. The old address is told.",
         request=EmailChangeConfirmInputSerializer,
-        responses={200: TokenPairSerializer},
+        responses={
+            200: TokenPairSerializer,
+            409: error_response(409, "email_taken"),
+            422: error_response(422, "invalid_token"),
+        },
     )
     def post(self, request):
         data = EmailChangeConfirmInputSerializer(data=request.data)

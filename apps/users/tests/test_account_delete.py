@@ -205,7 +205,7 @@ def test_the_store_still_reads_the_anonymised_orders(world, client):
 def test_a_wrong_or_missing_password_deletes_nothing(world):
     client = api_client_for(world["person"])
     wrong = delete_me(client, password="not-it")
-    assert wrong.status_code == 400
+    assert wrong.status_code == 422
     assert wrong.json()["error"]["code"] == "wrong_password"
     missing = client.delete(ME, {}, format="json")
     assert missing.status_code == 400

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from apps.core.api.schema import NO_NUL
 from apps.core.tests.fixtures import api_client_for as client_for
 from apps.users.tests.factories import UserFactory
 
@@ -32,8 +33,14 @@ def assert_error(response, status, code=None):
 
 def test_register_creates_a_customer_and_validates_the_password():
     client = APIClient()
-    weak = client.post("/api/v1/auth/register/", {"email": "new@example.com", "password": "123"})
-    error = assert_error(weak, 400, "invalid_password")
+    # Shorter than the schema's minLength: a malformed request.
+    short = client.post("/api/v1/auth/register/", {"email": "new@example.com", "password": "1"})
+    assert assert_error(short, 400, "invalid")["fields"]["password"]
+    # Long enough, but the validators refuse it: well formed, unprocessable.
+    weak = client.post(
+        "/api/v1/auth/register/", {"email": "new@example.com", "password": "12345678"}
+    )
+    error = assert_error(weak, 422, "invalid_password")
     assert error["fields"]["password"]
     assert not User.objects.filter(email="new@example.com").exists()
 
@@ -54,12 +61,12 @@ def test_register_refuses_a_taken_email_and_a_password_like_the_email():
     taken = client.post(
         "/api/v1/auth/register/", {"email": "TAKEN@example.com", "password": "x-Strong-pass-77"}
     )
-    assert assert_error(taken, 400, "email_taken")["fields"]["email"]
+    assert assert_error(taken, 409, "email_taken")["fields"]["email"]
     similar = client.post(
         "/api/v1/auth/register/",
         {"email": "margaretha.hamilton@example.com", "password": "margaretha.hamilton"},
     )
-    assert_error(similar, 400, "invalid_password")
+    assert_error(similar, 422, "invalid_password")
 
 
 def test_register_rejects_malformed_input_with_field_errors():
@@ -206,3 +213,23 @@ def test_unknown_api_url_and_wrong_method_answer_with_the_error_shape():
         "/api/v1/auth/token/", "email=a", content_type="application/x-www-form-urlencoded"
     )
     assert_error(response, 415, "unsupported_media_type")
+
+
+def test_a_password_is_taken_as_typed_spaces_included():
+    client = APIClient()
+    schema = client.get("/api/schema/?format=json").json()["components"]["schemas"]
+    # Only NUL is refused: spaces count, and a password of spaces is a password.
+    assert schema["TokenObtainInputRequest"]["properties"]["password"]["pattern"] == NO_NUL
+    spaced = "  a long pass phrase 9  "
+    response = client.post(
+        "/api/v1/auth/register/", {"email": "sp@example.com", "password": spaced}
+    )
+    assert response.status_code == 201, response.content
+    assert sign_in("sp@example.com", spaced).status_code == 200
+    assert sign_in("sp@example.com", spaced.strip()).status_code == 401
+
+
+def test_profile_fields_take_only_text():
+    user = UserFactory(email="ann@example.com")
+    response = client_for(user).patch("/api/v1/auth/me/", {"phone": 0}, format="json")
+    assert assert_error(response, 400, "invalid")["fields"] == {"phone": ["Not a valid string."]}

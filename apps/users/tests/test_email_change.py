@@ -78,14 +78,14 @@ def test_the_new_address_confirms_the_change_which_signs_out_everywhere():
     assert signed_in.status_code == 200
     # The token worked once.
     again = post(fresh, CONFIRM, {"token": token})
-    assert again.status_code == 400
+    assert again.status_code == 422
     assert again.json()["error"]["code"] == "invalid_token"
 
 
 def test_a_wrong_password_changes_nothing_and_sends_nothing():
     user = UserFactory(email="ann@example.com")
     answer = ask(api_client_for(user), "new@example.com", password="not-my-password")
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert answer.json()["error"]["code"] == "wrong_password"
     assert answer.json()["error"]["fields"]["password"]
     assert not mail.outbox and not EmailChange.objects.exists()
@@ -111,7 +111,7 @@ def test_forged_expired_replaced_and_someone_elses_tokens_are_refused():
 
     def refused(token, as_client=client):
         answer = post(as_client, CONFIRM, {"token": token})
-        return answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_token"
+        return answer.status_code == 422 and answer.json()["error"]["code"] == "invalid_token"
 
     ask(client, "first@example.com")
     first = token_in(mail.outbox[-1])
@@ -133,7 +133,7 @@ def test_an_address_taken_meanwhile_is_refused_at_confirmation():
     token = token_in(mail.outbox[-1])
     UserFactory(email="new@example.com")
     answer = post(client, CONFIRM, {"token": token})
-    assert answer.status_code == 400
+    assert answer.status_code == 409
     assert answer.json()["error"]["code"] == "email_taken"
     user.refresh_from_db()
     assert user.email == "ann@example.com"
@@ -153,7 +153,7 @@ def test_ones_own_unverified_address_is_verified_the_same_way():
     assert user.token_generation == generation
     assert client.get("/api/v1/auth/me/").json()["email_verified_at"]
     refused = ask(client, "ANN@example.com")
-    assert refused.status_code == 400
+    assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "email_unchanged"
 
 
@@ -161,7 +161,7 @@ def test_asking_is_throttled_per_account(settings):
     rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["account_change"]
     allowed = int(rate.split("/")[0])
     client = api_client_for(UserFactory())
-    assert ask(client, "b@example.com", password="wrong").status_code == 400  # counted too
+    assert ask(client, "b@example.com", password="wrong").status_code == 422  # counted too
     for number in range(allowed - 1):
         assert ask(client, f"a{number}@example.com").status_code == 202
     throttled = ask(client, "c@example.com")
