@@ -30,6 +30,7 @@ def test_owner_edits_store_settings_but_not_another_store(client, two):
         "address": "",
         "tax_rounding": "order",
         "return_window_days": "14",
+        "reservation_minutes": "0",
         "auto_confirm_orders": "on",
         "memberships-TOTAL_FORMS": 0,
         "memberships-INITIAL_FORMS": 0,
