@@ -21,7 +21,7 @@ from apps.catalog.models import (
     ProductStatus,
     ProductVariant,
 )
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, Conflict, NotFound
 from apps.core.money import MoneyError, to_money
 from apps.stores.models import Store
 from apps.stores.roles import Capability
@@ -43,9 +43,42 @@ def _full_clean(instance: Model, *, exclude: list[str] | None = None) -> None:
         raise ApplicationError(_validation_message(error), code="invalid") from None
 
 
-def _check_category(category: Category | None) -> None:
-    if category is not None and not isinstance(category, Category):
-        raise ApplicationError("Unknown category.", code="unknown_category")
+def _category(category: Category | int | None) -> Category | None:
+    """The category itself, given or by id."""
+    if category is None or isinstance(category, Category):
+        return category
+    found = Category.objects.filter(pk=category).first() if isinstance(category, int) else None
+    if found is None:
+        message = "Unknown category."
+        raise NotFound(message, code="unknown_category", extra={"fields": {"category": [message]}})
+    return found
+
+
+def _check_handle_free(product: Product) -> None:
+    taken = Product.objects.filter(store_id=product.store_id, handle=product.handle)
+    if taken.exclude(pk=product.pk).exists():
+        raise Conflict(
+            f"The handle {product.handle} is already used in this store.", code="duplicate_handle"
+        )
+
+
+def _default_handle(title: str) -> str:
+    """The title as a slug; "product" when nothing of it makes one (a title in Cyrillic or
+    Chinese): the store's handles are unique, so the next such product needs its own."""
+    return slugify(title)[:255] or "product"
+
+
+def _save_product(product: Product) -> None:
+    _check_handle_free(product)
+    _full_clean(product)
+    try:
+        with transaction.atomic():
+            product.save()
+    except IntegrityError:
+        # Another write took the handle between the check and the save.
+        raise Conflict(
+            f"The handle {product.handle} is already used in this store.", code="duplicate_handle"
+        ) from None
 
 
 @transaction.atomic
@@ -55,7 +88,7 @@ def product_create(
     actor: Actor,
     title: str,
     handle: str = "",
-    category: Category | None = None,
+    category: Category | int | None = None,
     description: str = "",
     status: str = ProductStatus.DRAFT,
     variants: list[dict[str, Any]],
@@ -67,17 +100,15 @@ def product_create(
     require_capability(actor, store, Capability.EDIT_CATALOG)
     if not variants:
         raise ApplicationError("A product needs at least one variant.", code="no_variants")
-    _check_category(category)
     product = Product(
         store=store,
-        category=category,
+        category=_category(category),
         title=title.strip(),
-        handle=handle.strip() or slugify(title)[:255],
+        handle=handle.strip() or _default_handle(title),
         description=description,
         status=status,
     )
-    _full_clean(product)
-    product.save()
+    _save_product(product)
     for index, data in enumerate(variants):
         _insert_variant(product, {**data, "position": index})
     return product
@@ -89,11 +120,13 @@ def product_update(*, product: Product, actor: Actor, **changes: Any) -> Product
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
         raise ApplicationError(f"Cannot change {', '.join(sorted(unknown))} of a product.")
-    _check_category(changes.get("category"))
+    if "category" in changes:
+        changes["category"] = _category(changes["category"])
+    if "handle" in changes and not changes["handle"].strip():
+        changes["handle"] = _default_handle(changes.get("title", product.title))
     for field, value in changes.items():
         setattr(product, field, value)
-    _full_clean(product)
-    product.save()
+    _save_product(product)
     return product
 
 
@@ -147,7 +180,7 @@ def _save_variant(variant: ProductVariant) -> None:
         with transaction.atomic():
             variant.save()
     except IntegrityError:
-        raise ApplicationError(
+        raise Conflict(
             f"SKU {variant.sku} is already used in this store.", code="duplicate_sku"
         ) from None
 

@@ -4,7 +4,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.catalog.models import VARIANT_FIELDS, Category, Product, ProductStatus, ProductVariant
+from apps.core.api import fields
 from apps.core.api.representation import iso_datetime
+from apps.core.errors import Unprocessable
 from apps.core.models import MAX_ID
 from apps.core.money import format_money
 from apps.inventory.selectors import available_units, can_order
@@ -163,11 +165,18 @@ class ProductStaffSerializer(serializers.ModelSerializer):
 
 
 # Validation only, with the model's limits: the catalogue service writes.
-class VariantInputSerializer(serializers.ModelSerializer):
+class VariantInputSerializer(fields.ModelSerializer):
     """A variant of a product."""
 
     # A JSON column holds anything; a variant's options are names and values.
-    options = serializers.DictField(child=serializers.CharField(max_length=100), required=False)
+    options = serializers.DictField(
+        child=fields.CharField(max_length=100),
+        required=False,
+        help_text='Option name → value, e.g. {"Size": "M"}. A name holding a NUL '
+        "character is refused with 422 `invalid_option`.",
+    )
+    price = fields.MoneyField()
+    compare_at_price = fields.MoneyField(required=False, allow_null=True)
 
     class Meta:
         model = ProductVariant
@@ -176,6 +185,14 @@ class VariantInputSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             name: {"max_value": 2**31 - 1} for name in ("low_stock_threshold", "position")
         }
+
+    def validate(self, attrs):
+        # OpenAPI 3.0 cannot say what an object's keys may be; PostgreSQL cannot store NUL.
+        if any("\x00" in name for name in attrs.get("options") or {}):
+            raise Unprocessable(
+                _("An option name cannot hold a NUL character."), code="invalid_option"
+            )
+        return attrs
 
 
 class ProductVariantInputSerializer(VariantInputSerializer):
@@ -186,40 +203,34 @@ class ProductVariantInputSerializer(VariantInputSerializer):
 
 
 class VariantUpdateInputSerializer(VariantInputSerializer):
+    price = fields.MoneyField(required=False)
+
     class Meta(VariantInputSerializer.Meta):
-        extra_kwargs = {
-            **VariantInputSerializer.Meta.extra_kwargs,
-            "sku": {"required": False},
-            "price": {"required": False},
-        }
+        extra_kwargs = {**VariantInputSerializer.Meta.extra_kwargs, "sku": {"required": False}}
 
 
 class ProductInputSerializer(serializers.Serializer):
-    category = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text="Category id."
+    category = fields.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Category id; an unknown one answers 404 `unknown_category`.",
     )
-    title = serializers.CharField(max_length=255)
-    handle = serializers.SlugField(
+    title = fields.CharField(max_length=255)
+    handle = fields.SlugField(
         max_length=255, required=False, allow_blank=True, help_text="Defaults to the title."
     )
-    description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    description = fields.CharField(required=False, allow_blank=True, max_length=20000)
     status = serializers.ChoiceField(choices=ProductStatus.choices, required=False)
-
-    def validate_category(self, value):
-        if value is None:
-            return None
-        category = Category.objects.filter(pk=value).first()
-        if category is None:
-            raise serializers.ValidationError(_("Unknown category."))
-        return category
 
 
 class ProductCreateInputSerializer(ProductInputSerializer):
-    store = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, help_text="Id of one of your stores."
+    store = fields.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="Id of one of your stores (else 404)."
     )
     variants = ProductVariantInputSerializer(many=True, min_length=1, max_length=100)
 
 
 class ProductUpdateInputSerializer(ProductInputSerializer):
-    title = serializers.CharField(max_length=255, required=False)
+    title = fields.CharField(max_length=255, required=False)

@@ -27,6 +27,7 @@ from apps.catalog.selectors import (
 )
 from apps.catalog.services import product_update
 from apps.core.api.caching import PublicReadMixin
+from apps.core.api.schema import error_response
 from apps.inventory.catalog_writes import product_create, variant_create, variant_update
 from apps.stores.api.permissions import IsStoreStaff
 from apps.stores.scoping import stores_for
@@ -115,7 +116,12 @@ class StaffProductListView(generics.ListCreateAPIView):
         summary="Create a product with its variants",
         description="Needs the catalogue-editing capability in the store.",
         request=ProductCreateInputSerializer,
-        responses={201: ProductStaffSerializer},
+        responses={
+            201: ProductStaffSerializer,
+            404: error_response(404, "unknown_category"),
+            409: error_response(409, "duplicate_sku", "duplicate_handle"),
+            422: error_response(422, "invalid_option"),
+        },
     )
     def post(self, request):
         data = ProductCreateInputSerializer(data=request.data)
@@ -146,7 +152,11 @@ class StaffProductDetailView(generics.GenericAPIView):
         tags=STAFF_TAGS,
         summary="Change a product",
         request=ProductUpdateInputSerializer,
-        responses={200: ProductStaffSerializer},
+        responses={
+            200: ProductStaffSerializer,
+            404: error_response(404, "unknown_category"),
+            409: error_response(409, "duplicate_handle"),
+        },
     )
     def patch(self, request, pk):
         product = self.get_object()
@@ -167,7 +177,11 @@ class StaffVariantCreateView(generics.GenericAPIView):
         tags=STAFF_TAGS,
         summary="Add a variant to a product",
         request=VariantInputSerializer,
-        responses={201: VariantStaffSerializer},
+        responses={
+            201: VariantStaffSerializer,
+            409: error_response(409, "duplicate_sku"),
+            422: error_response(422, "invalid_option"),
+        },
     )
     def post(self, request, pk):
         product = self.get_object()
@@ -195,7 +209,11 @@ class StaffVariantDetailView(generics.GenericAPIView):
         tags=STAFF_TAGS,
         summary="Change a variant (price, SKU, stock settings…)",
         request=VariantUpdateInputSerializer,
-        responses={200: VariantStaffSerializer},
+        responses={
+            200: VariantStaffSerializer,
+            409: error_response(409, "duplicate_sku", "backorders_outstanding"),
+            422: error_response(422, "invalid_option"),
+        },
     )
     def patch(self, request, pk):
         variant = self.get_object()

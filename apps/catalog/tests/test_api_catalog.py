@@ -214,7 +214,7 @@ def test_staff_catalogue_writes_go_through_the_services(two_stores):
 
     same_sku = {**_product_payload(alpha), "title": "Another shirt"}
     duplicate = client.post("/api/v1/staff/products/", same_sku, format="json")
-    assert duplicate.status_code == 400
+    assert duplicate.status_code == 409
     assert duplicate.json()["error"]["code"] == "duplicate_sku"
 
     changed = client.patch(f"/api/v1/staff/products/{product_id}/", {"title": "Better shirt"})
@@ -275,3 +275,64 @@ def test_public_timestamps_match_drf_datetime_format():
     body = APIClient().get(f"/api/v1/products/{product.pk}/").json()
     assert body["updated_at"] == DateTimeField().to_representation(product.updated_at)
     assert body["updated_at"].endswith("Z")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("variant", {"price": 12.5}, "price"),  # a JSON number: the schema says a string
+        ("variant", {"price": "-1"}, "price"),
+        ("variant", {"price": "1.005"}, "price"),
+        ("variant", {"compare_at_price": ""}, "compare_at_price"),  # null clears it
+        ("variant", {"low_stock_threshold": "5"}, "low_stock_threshold"),
+        ("variant", {"track_inventory": "yes"}, "track_inventory"),
+        ("variant", {"sku": 12}, "sku"),
+        ("product", {"description": 0}, "description"),
+        ("product", {"category": "1"}, "category"),
+    ],
+)
+def test_staff_catalogue_inputs_take_only_the_schemas_types(two_stores, path, body, field):
+    alpha, _beta = two_stores
+    product = make_product(alpha)
+    client = client_for(staff_member(alpha, Role.MANAGER))
+    url = (
+        f"/api/v1/staff/variants/{product.variants.get().pk}/"
+        if path == "variant"
+        else f"/api/v1/staff/products/{product.pk}/"
+    )
+    response = client.patch(url, body, format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["fields"]) == {field}
+
+
+def test_staff_catalogue_refusals_say_what_kind_they_are(two_stores):
+    alpha, _beta = two_stores
+    client = client_for(staff_member(alpha, Role.MANAGER))
+    mine = make_product(alpha)
+
+    unknown = {**_product_payload(alpha, sku="U-1"), "category": 999_999}
+    answer = client.post("/api/v1/staff/products/", unknown, format="json")
+    assert (answer.status_code, answer.json()["error"]["code"]) == (404, "unknown_category")
+    answer = client.patch(f"/api/v1/staff/products/{mine.pk}/", {"category": 999_999})
+    assert (answer.status_code, answer.json()["error"]["code"]) == (404, "unknown_category")
+
+    taken = {**_product_payload(alpha, sku="H-1"), "handle": mine.handle}
+    answer = client.post("/api/v1/staff/products/", taken, format="json")
+    assert (answer.status_code, answer.json()["error"]["code"]) == (409, "duplicate_handle")
+
+    nul = _product_payload(alpha, sku="O-1")
+    nul["variants"][0]["options"] = {"Si\x00ze": "M"}
+    answer = client.post("/api/v1/staff/products/", nul, format="json")
+    assert (answer.status_code, answer.json()["error"]["code"]) == (422, "invalid_option")
+    assert not Product.objects.filter(variants__sku__in=["U-1", "H-1", "O-1"]).exists()
+
+
+def test_a_title_that_makes_no_slug_still_gets_a_handle(two_stores):
+    alpha, _beta = two_stores
+    client = client_for(staff_member(alpha, Role.MANAGER))
+    payload = {**_product_payload(alpha), "title": "Чайник"}
+    created = client.post("/api/v1/staff/products/", payload, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["handle"] == "product"
+    cleared = client.patch(f"/api/v1/staff/products/{created.json()['id']}/", {"handle": ""})
+    assert cleared.json()["handle"] == "product"
