@@ -56,7 +56,7 @@ def _record(
     )
     for line, quantity in refunded:
         payment.refund_lines.append(
-            (books.take_id(RefundLine), line, quantity, line.value(quantity))
+            (books.take_id(RefundLine), line, quantity, line.paid_for(quantity))
         )
         line.refunded += quantity
     source = sale.payment_status

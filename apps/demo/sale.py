@@ -85,9 +85,6 @@ class SaleLine:
     # when the store's prices leave tax out.
     paid: Decimal = ZERO
 
-    def value(self, quantity: int) -> Decimal:
-        return (self.unit_price * quantity).quantize(CENT)
-
     def paid_for(self, quantity: int) -> Decimal:
         return (self.paid * quantity / self.quantity).quantize(CENT)
 

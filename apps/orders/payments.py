@@ -87,9 +87,16 @@ def _refund_lines(
         lines,
         available={pk: line.quantity - refunded.get(pk, 0) for pk, line in by_id.items()},
     )
-    return [
-        (line, quantity, (line.unit_price * quantity).quantize(CENT)) for line, quantity in chosen
-    ]
+    return [(line, quantity, _paid_for(order, line, quantity)) for line, quantity in chosen]
+
+
+def _paid_for(order: Order, line: OrderLine, quantity: int) -> Decimal:
+    """What the customer paid for `quantity` units of the line: its price after its share of
+    the discount, with its tax when the tax came on top."""
+    paid = line.line_total - line.discount_total
+    if not order.prices_include_tax:
+        paid += line.tax_total
+    return (paid * quantity / line.quantity).quantize(CENT)
 
 
 def _check_limits(kind: str, amount: Decimal, totals: PaymentTotals, order: Order) -> None:

@@ -170,3 +170,25 @@ def test_an_edit_reprices_with_the_orders_code_and_tax(shop):
         Decimal("2.78"),
         Decimal("16.68"),
     )
+
+
+def test_refunding_lines_pays_back_what_was_paid_for_them(shop):
+    from apps.orders.models import PaymentKind
+    from apps.orders.payments import payment_record
+
+    store, variant, _express = shop
+    placed = client_for(UserFactory()).post(
+        ORDERS, body(store, variant, discount_code="SPRING"), format="json"
+    )
+    order = Order.objects.get(number=placed.json()["number"])
+    manager = staff_member(store, Role.MANAGER)
+    payment_record(order=order, kind=PaymentKind.CAPTURE, actor=manager)
+    refund, _created = payment_record(
+        order=order,
+        kind=PaymentKind.REFUND,
+        actor=manager,
+        lines=[(order.lines.get().pk, 1)],
+        note="One came broken",
+    )
+    # One of three at 10.00, 10 % off, 20 % tax on top: 9.00 + 1.80.
+    assert refund.amount == Decimal("10.80")
