@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from apps.catalog.models import ProductVariant
 from apps.core.bulk import BulkWriter, update_from_values
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, Conflict, Unprocessable
 from apps.core.sequences import reserve_ids
 from apps.inventory.ledger import StockReference, lock_stocks, move_stock
 from apps.inventory.models import (
@@ -115,6 +115,15 @@ def on_hand_refusal(
     return None
 
 
+# What each of on_hand_refusal's refusals is: a change against its reason says something
+# contradictory whatever the shelf holds; the others conflict with what it holds now.
+REFUSALS: dict[str, type[ApplicationError]] = {
+    "wrong_direction": Unprocessable,
+    "negative_stock": Conflict,
+    "below_allocated": Conflict,
+}
+
+
 def stock_ensure(*, variants: Iterable[ProductVariant]) -> None:
     """Give every tracked variant a Stock row and keep its backorder flag in step."""
     variants = [v for v in variants if v.track_inventory]
@@ -132,7 +141,7 @@ def stock_ensure(*, variants: Iterable[ProductVariant]) -> None:
         if stock is None or stock.allow_backorder == variant.allow_backorder:
             continue
         if not variant.allow_backorder and stock.allocated > stock.on_hand:
-            raise ApplicationError(
+            raise Conflict(
                 f"{variant.sku}: {stock.allocated - stock.on_hand} units are on backorder; "
                 "receive stock before turning backorders off.",
                 code="backorders_outstanding",
@@ -162,7 +171,7 @@ def stock_adjust(
         delta=delta, set_on_hand=set_on_hand, reason=reason, allowed_reasons=set(allowed_reasons)
     )
     if not variant.track_inventory:
-        raise ApplicationError(f"{variant.sku} does not track inventory.", code="untracked")
+        raise Conflict(f"{variant.sku} does not track inventory.", code="untracked")
     stock_ensure(variants=[variant])
     (stock,) = lock_stocks([variant.pk])
     change = checked.applied_to(stock.on_hand)
@@ -178,7 +187,7 @@ def stock_adjust(
     )
     if refusal:
         code, message = refusal
-        raise ApplicationError(f"{message}.", code=code)
+        raise REFUSALS[code](f"{message}.", code=code)
     movement = move_stock(
         stock,
         on_hand_delta=change,

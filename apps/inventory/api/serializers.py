@@ -1,6 +1,7 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from apps.core.api import fields
 from apps.core.models import MAX_ID
 from apps.inventory.models import STAFF_REASONS, Stock
 
@@ -43,14 +44,18 @@ class StockLevelSerializer(serializers.ModelSerializer):
 
 
 class StockAdjustmentInputSerializer(serializers.Serializer):
-    variant = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Variant id.")
-    delta = serializers.IntegerField(
+    """Either `delta` or `set_on_hand`, never both (the schema's oneOf)."""
+
+    variant = fields.IntegerField(min_value=1, max_value=MAX_ID, help_text="Variant id.")
+    delta = fields.IntegerField(
         required=False,
         min_value=-MAX_UNITS,
         max_value=MAX_UNITS,
-        help_text="Change to on hand: +5 received, -2 damaged. Give this or set_on_hand.",
+        help_text="Change to on hand, never 0: +5 received, -2 damaged. Give this or "
+        "set_on_hand. A change against its reason's direction (received, returned add; "
+        "damaged removes) is refused with 422 `wrong_direction`.",
     )
-    set_on_hand = serializers.IntegerField(
+    set_on_hand = fields.IntegerField(
         required=False,
         min_value=0,
         max_value=MAX_UNITS,
@@ -60,7 +65,17 @@ class StockAdjustmentInputSerializer(serializers.Serializer):
         choices=[(r.value, r.label) for r in STAFF_REASONS],
         help_text="Why the shelf changed.",
     )
-    note = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    note = fields.CharField(max_length=255, required=False, allow_blank=True)
+
+    # NexusAutoSchema adds these to the request schema: exactly one of the two (both match
+    # both branches, which oneOf refuses), and a delta is not 0.
+    openapi_one_of = [{"required": ["delta"]}, {"required": ["set_on_hand"]}]
+    openapi_properties = {"delta": {"not": {"enum": [0]}}}
+
+    def validate_delta(self, value):
+        if value == 0:
+            raise serializers.ValidationError(_("A change of 0 records nothing."))
+        return value
 
     def validate(self, attrs):
         if ("delta" in attrs) == ("set_on_hand" in attrs):

@@ -5,6 +5,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from apps.catalog.selectors import variant_list_for_staff
+from apps.core.api.schema import error_response
 from apps.inventory.api.filters import StockLevelFilter
 from apps.inventory.api.serializers import StockAdjustmentInputSerializer, StockLevelSerializer
 from apps.inventory.selectors import stock_list_for_staff
@@ -41,7 +42,13 @@ class StockAdjustmentView(generics.GenericAPIView):
         description="Writes a ledger movement with you as the actor. Needs the stock "
         "capability in the variant's store.",
         request=StockAdjustmentInputSerializer,
-        responses={201: StockLevelSerializer},
+        responses={
+            201: StockLevelSerializer,
+            409: error_response(
+                409, "negative_stock", "below_allocated", "untracked", "backorders_outstanding"
+            ),
+            422: error_response(422, "wrong_direction"),
+        },
     )
     def post(self, request):
         data = StockAdjustmentInputSerializer(data=request.data)

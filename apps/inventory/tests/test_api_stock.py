@@ -69,17 +69,24 @@ def test_adjustment_refusals(two_stores):
         {"variant": variant.pk, "delta": 1, "set_on_hand": 3, "reason": "count"},
     )
     assert both.status_code == 400
+    nothing = client.post(
+        "/api/v1/staff/stock/adjustments/",
+        {"variant": variant.pk, "delta": 0, "reason": "correction"},
+    )
+    assert nothing.status_code == 400 and "delta" in nothing.json()["error"]["fields"]
+    # Well formed, but the shelf holds 10: a conflict with what is there.
     negative = client.post(
         "/api/v1/staff/stock/adjustments/",
         {"variant": variant.pk, "delta": -11, "reason": "damaged"},
     )
-    assert negative.status_code == 400
+    assert negative.status_code == 409
     assert negative.json()["error"]["code"] == "negative_stock"
+    # Well formed, but contradicting its own reason.
     wrong_way = client.post(
         "/api/v1/staff/stock/adjustments/",
         {"variant": variant.pk, "delta": -1, "reason": "received"},
     )
-    assert wrong_way.status_code == 400
+    assert wrong_way.status_code == 422
     assert wrong_way.json()["error"]["code"] == "wrong_direction"
     system_reason = client.post(
         "/api/v1/staff/stock/adjustments/",
@@ -138,3 +145,21 @@ def test_a_store_filter_out_of_range_is_a_400_not_a_500(value):
         response = client.get(path, {"store": value})
         assert response.status_code == 400, (path, response.content)
         assert response.json()["error"]["fields"]["store"]
+
+
+def test_the_schema_says_delta_or_set_on_hand_and_never_a_zero_delta():
+    schema = APIClient().get("/api/schema/?format=json").json()
+    body = schema["components"]["schemas"]["StockAdjustmentInputRequest"]
+    assert body["oneOf"] == [{"required": ["delta"]}, {"required": ["set_on_hand"]}]
+    assert body["properties"]["delta"]["not"] == {"enum": [0]}
+
+
+def test_an_untracked_variant_is_a_conflict(two_stores):
+    alpha, _beta, _variant, _theirs = two_stores
+    untracked = make_variant(alpha, track_inventory=False)
+    client = client_for(staff_member(alpha, Role.MANAGER))
+    response = client.post(
+        "/api/v1/staff/stock/adjustments/",
+        {"variant": untracked.pk, "delta": 1, "reason": "received"},
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "untracked")
