@@ -58,6 +58,18 @@ def error_codes(schema, response) -> set[str]:
     return set(resolve(code["allOf"][0])["enum"] if "allOf" in code else code["enum"])
 
 
+def test_errors_name_the_codes_each_operation_answers():
+    schema = yaml.safe_load(APIClient().get("/api/schema/").content)
+    sku = schema["paths"]["/api/v1/staff/products/"]["post"]["responses"]
+    assert error_codes(schema, sku["409"]) == {"duplicate_sku", "duplicate_handle"}
+    assert error_codes(schema, sku["404"]) == {"not_found", "unknown_category"}
+    register = schema["paths"]["/api/v1/auth/register/"]["post"]["responses"]
+    assert error_codes(schema, register["409"]) == {"email_taken"}
+    assert error_codes(schema, register["422"]) == {"invalid_password"}
+    token = schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]
+    assert "invalid_credentials" in error_codes(schema, token["401"])
+
+
 def test_errors_that_ask_to_wait_say_how_long():
     schema = yaml.safe_load(APIClient().get("/api/schema/").content)
     for code in ("429", "503"):
