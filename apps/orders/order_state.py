@@ -7,7 +7,7 @@ last unit, or two refunds of the last captured euro, queue on the order's row an
 sees what the first did.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from django.db.models import Q, Sum
@@ -57,6 +57,12 @@ def payment_totals(order: Order) -> PaymentTotals:
     sums = Payment.objects.filter(order=order).aggregate(
         **{kind: Sum("amount", filter=Q(kind=kind), default=ZERO) for kind in PaymentKind.values}
     )
+    return totals_from_sums(order, sums)
+
+
+def totals_from_sums(order: Order, sums: Mapping[str, Decimal]) -> PaymentTotals:
+    """PaymentTotals from the sums of the order's records by kind, however they were summed
+    (one query here, the prefetched records on a page: selectors.prefetched_payment_totals)."""
     return PaymentTotals(
         total=order.total,
         authorised=sums[PaymentKind.AUTHORISATION],

@@ -17,9 +17,10 @@ from apps.orders.models import (
     ReturnLine,
     Shipment,
 )
+from apps.orders.order_state import totals_from_sums
 from apps.orders.returns import claimed_by_returns
 from apps.orders.statuses import ZERO, PaymentTotals
-from apps.orders.transitions import OrderStatus, Transition, open_to, transitions_from
+from apps.orders.transitions import Transition, open_to, transitions_from
 from apps.stores.scoping import Viewer, scope_queryset, user_can
 from apps.users.models import User
 
@@ -53,14 +54,7 @@ def prefetched_payment_totals(order: Order) -> PaymentTotals:
     sums: dict[str, Decimal] = dict.fromkeys(PaymentKind.values, ZERO)
     for payment in order.payments.all():
         sums[payment.kind] += payment.amount
-    return PaymentTotals(
-        total=order.total,
-        authorised=sums[PaymentKind.AUTHORISATION],
-        captured=sums[PaymentKind.CAPTURE],
-        refunded=sums[PaymentKind.REFUND],
-        voided=sums[PaymentKind.VOID],
-        cancelled=order.status == OrderStatus.CANCELLED,
-    )
+    return totals_from_sums(order, sums)
 
 
 # Internal notes, edits and stock bookkeeping are for staff; customers see what happened to

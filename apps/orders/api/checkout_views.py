@@ -15,9 +15,12 @@ from apps.core.api.representation import iso_datetime
 from apps.core.api.schema import error_response
 from apps.core.money import format_money
 from apps.core.throttling import GuestRateThrottle, UserThrottle
-from apps.orders.api.serializers import OrderCreateInputSerializer, OrderLineInputSerializer
+from apps.orders.api.serializers import (
+    OrderCreateInputSerializer,
+    OrderLineInputSerializer,
+    open_store_field,
+)
 from apps.orders.services import MAX_LINES, OrderLineInput, clean_address, merge_lines
-from apps.stores.models import Store
 
 CHECKOUT_TAGS = ["Checkout"]
 
@@ -164,11 +167,7 @@ class CheckoutQuoteView(generics.GenericAPIView):
 
 
 class ReservationInputSerializer(serializers.Serializer):
-    store = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Store.objects.filter(is_active=True),
-        help_text="Slug of the store.",
-    )
+    store = open_store_field()
     lines = OrderLineInputSerializer(many=True, min_length=1, max_length=MAX_LINES)
 
 
@@ -178,9 +177,7 @@ class ReservationSerializer(serializers.Serializer):
 
 
 class ReservationCancelInputSerializer(serializers.Serializer):
-    store = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Store.objects.filter(is_active=True)
-    )
+    store = open_store_field()
     token = serializers.CharField(max_length=100)
 
 

@@ -39,6 +39,15 @@ ORDER_CAPABILITIES = (
 )
 
 
+def open_store_field() -> serializers.SlugRelatedField:
+    """The store a checkout (an order, a quote, a cart's reservation) is for: an open one."""
+    return serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Store.objects.filter(is_active=True),
+        help_text="Slug of the store to order from.",
+    )
+
+
 class AddressSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     line1 = serializers.CharField(max_length=200)
@@ -57,11 +66,7 @@ class OrderLineInputSerializer(serializers.Serializer):
 
 
 class OrderCreateInputSerializer(serializers.Serializer):
-    store = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Store.objects.filter(is_active=True),
-        help_text="Slug of the store to order from.",
-    )
+    store = open_store_field()
     lines = OrderLineInputSerializer(many=True, min_length=1, max_length=MAX_LINES)
     shipping_address = AddressSerializer()
     email = serializers.EmailField(
